@@ -1,0 +1,52 @@
+//! Landlock without libc.
+//!
+//! `landlocked-core` talks to the kernel through its own inline-assembly syscall stubs (x86_64 and
+//! aarch64), needs no allocator and no libc, and so works in a static binary's `_start`, in an
+//! init process, and between `fork` and `exec`.
+//!
+//! - The raw layer: [`uapi`] (the kernel header's structs and constants), typed flag sets
+//!   ([`AccessFs`], [`AccessNet`], [`Scope`], the syscall flags), [`Abi`] and [`Kernel`] probing,
+//!   and thin wrappers over the three Landlock syscalls ([`ruleset`], [`rule`], [`restrict`]).
+//! - The small set of other syscalls a sandboxer needs ([`fs`], [`process`]), with an [`Errno`]
+//!   type and file descriptors ([`OwnedFd`], [`BorrowedFd`]) that never hold -1.
+#![no_std]
+#![warn(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+#[macro_use]
+mod macros;
+
+pub mod abi;
+pub mod access;
+mod arch;
+mod errno;
+pub mod fd;
+pub mod flags;
+pub mod fs;
+pub mod nr;
+pub mod process;
+pub mod restrict;
+pub mod rule;
+pub mod ruleset;
+pub mod uapi;
+
+pub use abi::{Abi, Errata, Kernel, Support};
+pub use access::{AccessFs, AccessNet, Scope};
+pub use errno::Errno;
+pub use fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+pub use flags::{AddRuleFlags, CreateRulesetFlags, RestrictSelfFlags};
+
+/// The raw syscall stubs, for code that needs a syscall this crate does not wrap.
+pub mod syscall {
+    pub use crate::arch::{
+        syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4, syscall5, syscall6,
+    };
+
+    /// Decodes a raw syscall return: `-4095..=-1` is an error number, anything else a value.
+    #[inline]
+    pub fn decode(raw: usize) -> Result<usize, crate::Errno> {
+        crate::Errno::decode(raw)
+    }
+}

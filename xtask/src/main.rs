@@ -1,0 +1,37 @@
+//! Project automation: `cargo xtask <command>`. One std binary, no dependencies.
+
+mod apt;
+mod cache;
+mod run;
+mod uapi;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
+              cache and print the include directory
+  test        everything CI checks: fetch what the tests need, then run the test suites
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
+        Some("test") => run::test(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `cargo xtask test`: fetch what the tests need, then run every suite.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::uapi;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Runs `cmd` from the project root, failing with its command line if it fails.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    cmd.current_dir(project_root());
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("xtask: $ {shown}");
+    let status = cmd.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Every check CI runs, in order; stops at the first failure.
+pub fn test(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("`xtask test` takes no argument, got `{arg}`"));
+    }
+    let include = uapi::fetch()?;
+    run(cargo()
+        .args(["test", "--workspace", "--locked"])
+        .env("LANDLOCKED_UAPI_INCLUDE", &include))?;
+    for target in ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"] {
+        run(cargo().args(["build", "--locked", "-p", "landlocked-core", "--target", target]))?;
+    }
+    eprintln!("xtask: all tests passed");
+    Ok(())
+}
