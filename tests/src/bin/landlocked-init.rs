@@ -1,0 +1,53 @@
+//! `/init` of the QEMU guests: mount what the cases need, run the suite, print the protocol
+//! lines on the console, power off.
+
+use std::ffi::CString;
+use std::io::Write;
+
+use landlocked_core::Kernel;
+
+fn mount(source: &str, target: &str, fstype: &str) {
+    let _ = std::fs::create_dir_all(target);
+    let (s, t, f) = (
+        CString::new(source).unwrap(),
+        CString::new(target).unwrap(),
+        CString::new(fstype).unwrap(),
+    );
+    // SAFETY: all three strings are NUL-terminated and outlive the call; no data argument.
+    let r = unsafe { libc::mount(s.as_ptr(), t.as_ptr(), f.as_ptr(), 0, std::ptr::null()) };
+    if r != 0 {
+        println!(
+            "landlocked-init: mount {fstype} on {target}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+fn power_off() -> ! {
+    let _ = std::io::stdout().flush();
+    // SAFETY: reboot with the power-off command only ends the machine.
+    unsafe { libc::sync() };
+    // SAFETY: as above.
+    unsafe { libc::reboot(libc::LINUX_REBOOT_CMD_POWER_OFF) };
+    // Not PID 1 (run by hand): just leave.
+    std::process::exit(0)
+}
+
+fn main() {
+    if std::process::id() == 1 {
+        mount("proc", "/proc", "proc");
+        mount("sysfs", "/sys", "sysfs");
+        mount("tmpfs", "/tmp", "tmpfs");
+        mount("securityfs", "/sys/kernel/security", "securityfs");
+    }
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    let kernel = Kernel::probe();
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!("landlocked-init: kernel {} landlock {}", release.trim(), kernel.support);
+    let summary = landlocked_conformance::run_all(&kernel, &filter, |line| println!("{line}"));
+    println!("{}", landlocked_conformance::summary_line(&kernel, &summary));
+    if std::process::id() == 1 {
+        power_off();
+    }
+    std::process::exit(i32::from(summary.fail > 0));
+}
