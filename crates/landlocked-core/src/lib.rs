@@ -7,6 +7,9 @@
 //! - The raw layer: [`uapi`] (the kernel header's structs and constants), typed flag sets
 //!   ([`AccessFs`], [`AccessNet`], [`Scope`], the syscall flags), [`Abi`] and [`Kernel`] probing,
 //!   and thin wrappers over the three Landlock syscalls ([`ruleset`], [`rule`], [`restrict`]).
+//! - The enforcement core: a [`Policy`] and its [`Rules`] are [`negotiate`]d against the
+//!   running [`Kernel`] (a pure function), then [`enforce`]d, giving a [`Report`] of exactly what
+//!   is and is not enforced. Best effort or strict, a minimum ABI, no_new_privs, every thread.
 //! - The small set of other syscalls a sandboxer needs ([`fs`], [`process`]), with an [`Errno`]
 //!   type and file descriptors ([`OwnedFd`], [`BorrowedFd`]) that never hold -1.
 #![no_std]
@@ -21,12 +24,17 @@ mod macros;
 pub mod abi;
 pub mod access;
 mod arch;
+mod enforce;
 mod errno;
+mod error;
 pub mod fd;
 pub mod flags;
 pub mod fs;
+pub mod negotiate;
 pub mod nr;
+pub mod policy;
 pub mod process;
+pub mod report;
 pub mod restrict;
 pub mod rule;
 pub mod ruleset;
@@ -34,9 +42,17 @@ pub mod uapi;
 
 pub use abi::{Abi, Errata, Kernel, Support};
 pub use access::{AccessFs, AccessNet, Scope};
+pub use enforce::{apply, enforce, enforce_on};
 pub use errno::Errno;
+pub use error::Error;
 pub use fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 pub use flags::{AddRuleFlags, CreateRulesetFlags, RestrictSelfFlags};
+pub use negotiate::{Plan, RulesSummary, negotiate};
+pub use policy::{
+    Compat, Handled, OnMissing, PathSource, Policy, Rule, Rules, SkipReason, Threads,
+};
+pub use report::{Coverage, Missing, NoNewPrivs, Report, RuleCounts, Status, ThreadCoverage};
+pub use ruleset::Ruleset;
 
 /// The raw syscall stubs, for code that needs a syscall this crate does not wrap.
 pub mod syscall {

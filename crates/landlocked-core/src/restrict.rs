@@ -37,3 +37,55 @@ pub fn no_new_privs() -> Result<bool, Errno> {
     Errno::decode(unsafe { arch::syscall5(nr::PRCTL, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) })
         .map(|v| v == 1)
 }
+
+use crate::error::Error;
+use crate::negotiate::Plan;
+use crate::policy::{Compat, Threads};
+use crate::process;
+use crate::report::{NoNewPrivs, Report, ThreadCoverage};
+use crate::ruleset::Ruleset;
+
+impl Ruleset {
+    /// Enforces the ruleset on the calling process and returns the complete report.
+    ///
+    /// In order: the thread check (strict fails here if other threads would stay unrestricted,
+    /// before anything changes), no_new_privs with `prctl` where the kernel lacks the ABI 11
+    /// flag, then `landlock_restrict_self`.
+    pub fn restrict_self(self) -> Result<Report, Error> {
+        let plan = &self.plan;
+        let threads = thread_coverage(plan)?;
+        if plan.no_new_privs == NoNewPrivs::Prctl {
+            set_no_new_privs().map_err(Error::NoNewPrivs)?;
+        }
+        restrict_self(Some(self.fd.as_fd()), plan.restrict_flags).map_err(Error::RestrictSelf)?;
+        Ok(Report { domain: true, threads, rules: self.counts, ..plan.report })
+    }
+}
+
+/// Which threads a domain enforced now would cover; strict fails when that is not the whole
+/// process it asked for.
+fn thread_coverage(plan: &Plan) -> Result<ThreadCoverage, Error> {
+    if plan.restrict_flags.contains(RestrictSelfFlags::TSYNC) {
+        return Ok(ThreadCoverage::AllThreads);
+    }
+    if plan.threads == Threads::CallingThread {
+        return Ok(ThreadCoverage::CallingThreadByRequest);
+    }
+    let strict = plan.compat == Compat::Strict;
+    match process::thread_count() {
+        Ok(1) => Ok(ThreadCoverage::SingleThread),
+        Ok(threads) if strict => Err(Error::MultiThreaded { threads }),
+        Ok(threads) => Ok(ThreadCoverage::CallingThreadOnly { threads: Some(threads) }),
+        Err(errno) if strict => Err(Error::ThreadCount(errno)),
+        Err(_) => Ok(ThreadCoverage::CallingThreadOnly { threads: None }),
+    }
+}
+
+/// Applies a plan that enforces no domain: only no_new_privs, if asked for. The report says
+/// nothing is enforced.
+pub fn without_domain(plan: &Plan) -> Result<Report, Error> {
+    if plan.no_new_privs != NoNewPrivs::NotRequested {
+        set_no_new_privs().map_err(Error::NoNewPrivs)?;
+    }
+    Ok(Report { no_new_privs: plan.no_new_privs, ..plan.report })
+}

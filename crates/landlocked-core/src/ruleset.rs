@@ -33,3 +33,142 @@ pub fn query(flags: CreateRulesetFlags) -> Result<u32, Errno> {
     })
     .map(|v| v as u32)
 }
+
+use crate::error::Error;
+use crate::fs::{self, FileType, OFlags};
+use crate::negotiate::{PATH_MAX, Plan, check_path};
+use crate::policy::{OnMissing, PathSource, Rule, Rules, SkipReason};
+use crate::report::RuleCounts;
+use crate::rule;
+use crate::{AccessFs, AddRuleFlags, BorrowedFd};
+
+/// A ruleset being filled for a [`Plan`]: created, given its rules, then enforced with
+/// [`Ruleset::restrict_self`]. Nothing here allocates or touches anything but the ruleset.
+#[derive(Debug)]
+pub struct Ruleset {
+    pub(crate) fd: OwnedFd,
+    pub(crate) plan: Plan,
+    pub(crate) counts: RuleCounts,
+}
+
+impl Ruleset {
+    /// Creates the ruleset the plan describes, or `None` when the plan enforces no domain.
+    pub fn new(plan: &Plan) -> Result<Option<Ruleset>, Error> {
+        let Some(attr) = plan.attr else { return Ok(None) };
+        let fd = create_ruleset(&attr).map_err(Error::CreateRuleset)?;
+        Ok(Some(Ruleset { fd, plan: *plan, counts: RuleCounts::default() }))
+    }
+
+    /// The ruleset's descriptor.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Rules added and skipped so far.
+    pub fn counts(&self) -> RuleCounts {
+        self.counts
+    }
+
+    /// Adds every rule of `rules`, telling `rules` about each one skipped.
+    pub fn add_rules<R: Rules + ?Sized>(&mut self, rules: &R) -> Result<(), Error> {
+        rules.try_for_each(&mut |index, rule| {
+            if let Some(reason) = self.add_rule(index, rule)? {
+                rules.skipped(index, rule, reason);
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds one rule, masked to what the plan handles. Returns why it was skipped, if it was.
+    ///
+    /// A path is opened `O_PATH | O_CLOEXEC`; a non-directory keeps only [`AccessFs::FILE`]
+    /// rights. A rule left with nothing the kernel restricts is skipped, as adding it would
+    /// change nothing (and the kernel refuses an empty rule).
+    pub fn add_rule(&mut self, index: usize, rule: Rule<'_>) -> Result<Option<SkipReason>, Error> {
+        let quiet_flag = |quiet: bool| {
+            if quiet && self.plan.quiet_rules { AddRuleFlags::QUIET } else { AddRuleFlags::empty() }
+        };
+        let skipped = match rule {
+            Rule::Port { port, access, quiet } => {
+                if port > u64::from(u16::MAX) {
+                    return Err(Error::PortOutOfRange { rule: index, port });
+                }
+                let access = access.intersection(self.plan.rule_net);
+                let flags = quiet_flag(quiet);
+                if access.is_empty() && flags.is_empty() {
+                    Some(SkipReason::Unsupported)
+                } else {
+                    rule::add_net_port(self.fd.as_fd(), port, access, flags)
+                        .map_err(|errno| Error::AddRule { rule: index, errno })?;
+                    None
+                }
+            }
+            Rule::Path { source, access, quiet } => {
+                let flags = quiet_flag(quiet);
+                let access = access.intersection(self.plan.rule_fs);
+                if access.is_empty() && flags.is_empty() {
+                    // Nothing to open for: skip before touching the path.
+                    Some(SkipReason::Unsupported)
+                } else {
+                    self.add_path(index, source, access, flags)?
+                }
+            }
+        };
+        match skipped {
+            None => self.counts.added += 1,
+            Some(SkipReason::Missing(_)) => self.counts.skipped_missing += 1,
+            Some(SkipReason::Unsupported) => self.counts.skipped_unsupported += 1,
+        }
+        Ok(skipped)
+    }
+
+    fn add_path(
+        &mut self,
+        index: usize,
+        source: PathSource<'_>,
+        access: AccessFs,
+        flags: AddRuleFlags,
+    ) -> Result<Option<SkipReason>, Error> {
+        let opened;
+        let fd = match source {
+            PathSource::Fd(fd) => fd,
+            PathSource::Path(path) => match open_path(index, path)? {
+                Ok(fd) => {
+                    opened = fd;
+                    opened.as_fd()
+                }
+                Err(errno) => return self.missing(index, errno),
+            },
+        };
+        let access = match fs::file_type(fd) {
+            Ok(FileType::Directory) => access,
+            Ok(_) => access.intersection(AccessFs::FILE),
+            Err(errno) => return self.missing(index, errno),
+        };
+        if access.is_empty() && flags.is_empty() {
+            return Ok(Some(SkipReason::Unsupported));
+        }
+        rule::add_path_beneath(self.fd.as_fd(), fd, access, flags)
+            .map_err(|errno| Error::AddRule { rule: index, errno })?;
+        Ok(None)
+    }
+
+    fn missing(&self, index: usize, errno: crate::Errno) -> Result<Option<SkipReason>, Error> {
+        match self.plan.on_missing {
+            OnMissing::Error => Err(Error::OpenPath { rule: index, errno }),
+            OnMissing::Skip => Ok(Some(SkipReason::Missing(errno))),
+        }
+    }
+}
+
+/// Opens a rule's path `O_PATH | O_CLOEXEC`, NUL-terminating it in a stack buffer. The outer
+/// error is a malformed path, the inner one the kernel's answer.
+fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>, Error> {
+    check_path(index, path)?;
+    let mut buf = [0u8; PATH_MAX + 1];
+    buf[..path.len()].copy_from_slice(path);
+    let Ok(cpath) = core::ffi::CStr::from_bytes_until_nul(&buf) else {
+        return Err(Error::InvalidPath { rule: index, errno: crate::Errno::EINVAL });
+    };
+    Ok(fs::open(cpath, OFlags::PATH | OFlags::CLOEXEC, 0))
+}

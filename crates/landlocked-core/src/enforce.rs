@@ -1,0 +1,42 @@
+//! The one call: from a policy and its rules to an enforced domain and its report.
+
+use crate::abi::Kernel;
+use crate::error::Error;
+use crate::negotiate::{Plan, RulesSummary, negotiate};
+use crate::policy::{Policy, Rules};
+use crate::report::Report;
+use crate::restrict;
+use crate::ruleset::Ruleset;
+
+/// Probes the running kernel, negotiates `policy`, adds `rules` and enforces the domain on the
+/// calling process.
+///
+/// Safe between `fork` and `exec`: only raw syscalls, no allocation, no lock. Bad input (a port
+/// above 65535, a malformed path) and strict failures are returned before anything about the
+/// process changes. The report says whether the domain is fully, partly or not enforced:
+/// best effort without Landlock is `Ok` with [`crate::Status::NotEnforced`].
+pub fn enforce<R: Rules + ?Sized>(policy: &Policy, rules: &R) -> Result<Report, Error> {
+    enforce_on(&Kernel::probe(), policy, rules)
+}
+
+/// [`enforce`] with a kernel already probed.
+pub fn enforce_on<R: Rules + ?Sized>(
+    kernel: &Kernel,
+    policy: &Policy,
+    rules: &R,
+) -> Result<Report, Error> {
+    let summary = RulesSummary::of(rules)?;
+    let plan = negotiate(policy, &summary, kernel)?;
+    apply(&plan, rules)
+}
+
+/// Carries out a plan negotiated earlier (say, in a parent before `fork`) with the same rules.
+pub fn apply<R: Rules + ?Sized>(plan: &Plan, rules: &R) -> Result<Report, Error> {
+    match Ruleset::new(plan)? {
+        Some(mut ruleset) => {
+            ruleset.add_rules(rules)?;
+            ruleset.restrict_self()
+        }
+        None => restrict::without_domain(plan),
+    }
+}

@@ -1,0 +1,151 @@
+//! Why a policy could not be enforced. Every variant about a rule carries the rule's index, so
+//! that the caller can name the path or port at fault.
+
+use core::fmt;
+
+use crate::abi::{Abi, Support};
+use crate::errno::Errno;
+use crate::report::Missing;
+
+/// An enforcement failure. When one is returned before [`Error::NoNewPrivs`] or
+/// [`Error::RestrictSelf`] could happen, nothing about the calling process has changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// Landlock is not available and the policy requires it (strict, or a minimum ABI).
+    Unavailable(Support),
+    /// The kernel's ABI is older than the policy's minimum.
+    AbiTooOld {
+        /// The policy's minimum.
+        required: Abi,
+        /// The kernel's.
+        found: Abi,
+    },
+    /// Strict: the kernel cannot enforce all of the request.
+    Unsupported {
+        /// The kernel's ABI.
+        abi: Abi,
+        /// What it cannot enforce.
+        missing: Missing,
+    },
+    /// Strict: the policy handles nothing and has no rule, so there is nothing to enforce.
+    NothingToRestrict,
+    /// A port rule's port is above 65535.
+    PortOutOfRange {
+        /// The rule's index.
+        rule: usize,
+        /// The port asked for.
+        port: u64,
+    },
+    /// A path rule's path holds a NUL byte (`EINVAL`) or is 4096 bytes or longer
+    /// (`ENAMETOOLONG`).
+    InvalidPath {
+        /// The rule's index.
+        rule: usize,
+        /// Which of the two.
+        errno: Errno,
+    },
+    /// A path rule's path could not be opened or examined.
+    OpenPath {
+        /// The rule's index.
+        rule: usize,
+        /// The kernel's answer (`ENOENT`, `EACCES`, ...).
+        errno: Errno,
+    },
+    /// The kernel refused a rule.
+    AddRule {
+        /// The rule's index.
+        rule: usize,
+        /// The kernel's answer.
+        errno: Errno,
+    },
+    /// The kernel refused to create the ruleset.
+    CreateRuleset(Errno),
+    /// Strict: other threads exist and the kernel has no `TSYNC` to restrict them.
+    MultiThreaded {
+        /// How many threads the process has.
+        threads: u32,
+    },
+    /// Strict: the thread count could not be read (`/proc` not mounted?) and the kernel has no
+    /// `TSYNC`.
+    ThreadCount(Errno),
+    /// `prctl(PR_SET_NO_NEW_PRIVS)` failed.
+    NoNewPrivs(Errno),
+    /// `landlock_restrict_self` failed (`EPERM` without no_new_privs or `CAP_SYS_ADMIN`,
+    /// `E2BIG` past 16 nested domains).
+    RestrictSelf(Errno),
+}
+
+impl Error {
+    /// The index of the rule at fault, if a rule is.
+    pub fn rule(&self) -> Option<usize> {
+        match *self {
+            Error::PortOutOfRange { rule, .. }
+            | Error::InvalidPath { rule, .. }
+            | Error::OpenPath { rule, .. }
+            | Error::AddRule { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+
+    /// The kernel's error number, if the failure comes from a syscall.
+    pub fn errno(&self) -> Option<Errno> {
+        match *self {
+            Error::InvalidPath { errno, .. }
+            | Error::OpenPath { errno, .. }
+            | Error::AddRule { errno, .. }
+            | Error::CreateRuleset(errno)
+            | Error::ThreadCount(errno)
+            | Error::NoNewPrivs(errno)
+            | Error::RestrictSelf(errno) => Some(errno),
+            Error::Unavailable(Support::Unknown(errno)) => Some(errno),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// A message without the rule's path or port, which only the caller knows: it names the
+    /// rule by index (`rule 3`), for the caller to replace.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::Unavailable(support) => write!(f, "Landlock is required but {support}"),
+            Error::AbiTooOld { required, found } => write!(
+                f,
+                "Landlock ABI {required} (Linux {}) is required, this kernel has ABI {found}",
+                required.first_kernel()
+            ),
+            Error::Unsupported { abi, missing } => {
+                write!(f, "this kernel (Landlock ABI {abi}) cannot enforce {missing}")
+            }
+            Error::NothingToRestrict => f.write_str("the policy restricts nothing"),
+            Error::PortOutOfRange { rule, port } => {
+                write!(f, "rule {rule}: port {port} is out of range (0 to 65535)")
+            }
+            Error::InvalidPath { rule, errno: Errno::EINVAL } => {
+                write!(f, "rule {rule}: the path contains a NUL byte")
+            }
+            Error::InvalidPath { rule, errno } => write!(f, "rule {rule}: invalid path: {errno}"),
+            Error::OpenPath { rule, errno } => {
+                write!(f, "rule {rule}: cannot open the path: {errno}")
+            }
+            Error::AddRule { rule, errno } => {
+                write!(f, "rule {rule}: the kernel refused it: {errno}")
+            }
+            Error::CreateRuleset(errno) => write!(f, "cannot create the ruleset: {errno}"),
+            Error::MultiThreaded { threads } => write!(
+                f,
+                "the process has {threads} threads and this kernel cannot restrict all of them \
+                 (TSYNC needs Landlock ABI 8, Linux 7.0)"
+            ),
+            Error::ThreadCount(errno) => write!(
+                f,
+                "cannot tell whether the process has other threads (reading /proc/self/stat: \
+                 {errno}) and this kernel cannot restrict them all (TSYNC needs ABI 8)"
+            ),
+            Error::NoNewPrivs(errno) => write!(f, "cannot set no_new_privs: {errno}"),
+            Error::RestrictSelf(errno) => write!(f, "cannot enforce the ruleset: {errno}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,204 @@
+//! What the caller asks for: the rights to handle, the rules that allow some of them back, and
+//! how strictly the request must be met. Plain data, no syscall.
+
+use crate::abi::Abi;
+use crate::access::{AccessFs, AccessNet, Scope};
+use crate::errno::Errno;
+use crate::fd::BorrowedFd;
+use crate::flags::RestrictSelfFlags;
+
+/// Which rights of one kind a ruleset handles (denies unless a rule allows them).
+///
+/// Rights granted by rules are always handled too: a rule allowing a right only means something
+/// when the right is denied elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handled<A> {
+    /// Everything the running kernel can restrict (the default). Rights it cannot restrict are
+    /// not requested, so they are never reported missing, except those rules grant.
+    Supported,
+    /// Exactly these rights: each one the kernel cannot restrict is reported (best effort) or is
+    /// an error (strict). An empty set leaves this kind of access unrestricted.
+    Only(A),
+}
+
+/// How to treat what the running kernel cannot enforce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Compat {
+    /// Enforce everything the kernel can and report the rest (the kernel sample's behaviour).
+    #[default]
+    BestEffort,
+    /// Every requested restriction must be enforceable; otherwise fail before anything about
+    /// the process changes.
+    Strict,
+}
+
+/// What to do with a path rule whose path cannot be opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnMissing {
+    /// Fail with an error naming the rule (the default).
+    #[default]
+    Error,
+    /// Skip the rule and count it in the report.
+    Skip,
+}
+
+/// Which threads the domain must cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Threads {
+    /// The whole process (the default): `TSYNC` where the kernel has it (ABI 8); before that the
+    /// process must be single-threaded, otherwise strict fails and best effort reports that only
+    /// the calling thread is restricted.
+    #[default]
+    Process,
+    /// Only the calling thread (and what it later creates), deliberately.
+    CallingThread,
+}
+
+/// A complete request, without its rules (see [`Rules`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Filesystem rights to handle.
+    pub fs: Handled<AccessFs>,
+    /// Network rights to handle.
+    pub net: Handled<AccessNet>,
+    /// Scopes to confine the domain to.
+    pub scoped: Handled<Scope>,
+    /// Filesystem denials not to log on objects of quiet rules (ABI 10). Bits outside the
+    /// handled rights mean nothing and are dropped.
+    pub quiet_fs: AccessFs,
+    /// Network denials not to log on ports of quiet rules (ABI 10).
+    pub quiet_net: AccessNet,
+    /// Scope denials not to log (ABI 10).
+    pub quiet_scoped: Scope,
+    /// Logging flags (`LOG_*` of [`RestrictSelfFlags`], ABI 7); other bits are ignored, the core
+    /// sets `TSYNC` and `NO_NEW_PRIVS` itself.
+    pub log: RestrictSelfFlags,
+    /// Which threads the domain covers.
+    pub threads: Threads,
+    /// Set no_new_privs (with the ABI 11 flag where the kernel has it, `prctl` before).
+    /// Without it, enforcing needs `CAP_SYS_ADMIN`.
+    pub no_new_privs: bool,
+    /// Best effort or strict.
+    pub compat: Compat,
+    /// The oldest ABI acceptable in any mode: an older kernel, or none, is an error.
+    pub min_abi: Option<Abi>,
+    /// Missing paths: error or skip.
+    pub on_missing: OnMissing,
+}
+
+impl Policy {
+    /// Everything the kernel can restrict, best effort, no_new_privs set, missing paths an error.
+    pub const fn new() -> Policy {
+        Policy {
+            fs: Handled::Supported,
+            net: Handled::Supported,
+            scoped: Handled::Supported,
+            quiet_fs: AccessFs::empty(),
+            quiet_net: AccessNet::empty(),
+            quiet_scoped: Scope::empty(),
+            log: RestrictSelfFlags::empty(),
+            threads: Threads::Process,
+            no_new_privs: true,
+            compat: Compat::BestEffort,
+            min_abi: None,
+            on_missing: OnMissing::Error,
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy::new()
+    }
+}
+
+/// Where a path rule's file hierarchy is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSource<'a> {
+    /// A path (absolute, or relative to the working directory), without its terminating NUL:
+    /// any bytes but NUL, shorter than `PATH_MAX` (4096).
+    Path(&'a [u8]),
+    /// A descriptor the caller already opened (ideally `O_PATH`).
+    Fd(BorrowedFd<'a>),
+}
+
+/// One rule: rights allowed back beneath a path or on a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule<'a> {
+    /// Filesystem rights beneath a directory, or on one file (which gets only
+    /// [`AccessFs::FILE`] rights, as in the kernel sample).
+    Path {
+        /// The file or directory.
+        source: PathSource<'a>,
+        /// Rights allowed beneath it.
+        access: AccessFs,
+        /// Mark it quiet (ABI 10): denials of the policy's quiet rights there are not logged.
+        quiet: bool,
+    },
+    /// Network rights on a TCP or UDP port.
+    Port {
+        /// 0 to 65535; anything larger is an error naming the rule.
+        port: u64,
+        /// Rights allowed on it.
+        access: AccessNet,
+        /// Mark it quiet (ABI 10).
+        quiet: bool,
+    },
+}
+
+impl<'a> Rule<'a> {
+    /// Allows `access` beneath `path`.
+    pub const fn path(path: &'a [u8], access: AccessFs) -> Rule<'a> {
+        Rule::Path { source: PathSource::Path(path), access, quiet: false }
+    }
+
+    /// Allows `access` on `port`.
+    pub const fn port(port: u64, access: AccessNet) -> Rule<'a> {
+        Rule::Port { port, access, quiet: false }
+    }
+}
+
+/// Why a rule was not added to the ruleset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The path could not be opened (with [`OnMissing::Skip`]).
+    Missing(Errno),
+    /// Nothing it grants can be restricted by this kernel (a UDP port before ABI 10, a quiet-only
+    /// rule before ABI 10, a directory right on a file): adding it would change nothing.
+    Unsupported,
+}
+
+/// A source of rules, walked without allocation: a slice, or a parser over a caller's buffer
+/// (the static sandboxer walks its `LL_*` variables).
+///
+/// It is walked twice, once to learn what the rules grant (before anything is opened) and once
+/// to add them, so it must yield the same rules in the same order each time.
+pub trait Rules {
+    /// Calls `f` with each rule and its index, in order, stopping at the first error.
+    fn try_for_each<E>(&self, f: &mut dyn FnMut(usize, Rule<'_>) -> Result<(), E>)
+    -> Result<(), E>;
+
+    /// Told about each rule that is skipped, so that the caller can say which (the kernel
+    /// sample prints every path it could not open). Does nothing by default.
+    fn skipped(&self, index: usize, rule: Rule<'_>, reason: SkipReason) {
+        let _ = (index, rule, reason);
+    }
+}
+
+impl Rules for [Rule<'_>] {
+    fn try_for_each<E>(
+        &self,
+        f: &mut dyn FnMut(usize, Rule<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.iter().enumerate().try_for_each(|(i, r)| f(i, *r))
+    }
+}
+
+impl<const N: usize> Rules for [Rule<'_>; N] {
+    fn try_for_each<E>(
+        &self,
+        f: &mut dyn FnMut(usize, Rule<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.as_slice().try_for_each(f)
+    }
+}
