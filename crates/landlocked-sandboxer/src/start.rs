@@ -1,0 +1,86 @@
+//! The process entry point. The kernel starts a static executable at `_start` with the stack
+//! pointer on `argc`, followed by the `argv` pointers, a null, the `envp` pointers, a null and
+//! the auxiliary vector; the stack pointer is 16-byte aligned on both architectures.
+//!
+//! `_start` clears the frame pointer (and, on aarch64, the link register) so that a backtrace
+//! ends here, passes the stack pointer to [`crate::entry`] as its first argument and never
+//! returns: `entry` ends the process itself.
+
+#[cfg(target_arch = "x86_64")]
+core::arch::global_asm!(
+    ".globl _start",
+    ".type _start, @function",
+    "_start:",
+    "xor ebp, ebp",
+    "mov rdi, rsp",
+    // The SysV ABI wants rsp 16-byte aligned before a call; it already is, this makes sure.
+    "and rsp, -16",
+    "call {entry}",
+    "ud2",
+    entry = sym crate::entry,
+);
+
+#[cfg(target_arch = "aarch64")]
+core::arch::global_asm!(
+    ".globl _start",
+    ".type _start, %function",
+    "_start:",
+    "mov x29, xzr",
+    "mov x30, xzr",
+    "mov x0, sp",
+    "bl {entry}",
+    "udf #0",
+    entry = sym crate::entry,
+);
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("landlocked-sandboxer has a _start for x86_64 and aarch64 only");
+
+/// The initial stack as the kernel lays it out.
+pub struct Args {
+    /// `argv[0..argc]`.
+    pub argv: &'static mut [*const u8],
+    /// `envp`, up to its terminating null (excluded).
+    pub envp: &'static mut [*const u8],
+}
+
+impl Args {
+    /// Reads `argc`, `argv` and `envp` from the initial stack.
+    ///
+    /// # Safety
+    /// `sp` must be the stack pointer the kernel gave `_start`, and this must be called once:
+    /// the slices are mutable and live for the whole process.
+    pub unsafe fn from_stack(sp: *const usize) -> Args {
+        // SAFETY: the kernel put argc at sp, then argc pointers and a null, then the environment
+        // pointers up to a null; all of it stays in place (and writable) until the process ends.
+        unsafe {
+            let argc = *sp;
+            let argv = sp.add(1) as *mut *const u8;
+            let envp = argv.add(argc + 1);
+            let mut envc = 0;
+            while !(*envp.add(envc)).is_null() {
+                envc += 1;
+            }
+            Args {
+                argv: core::slice::from_raw_parts_mut(argv, argc),
+                envp: core::slice::from_raw_parts_mut(envp, envc),
+            }
+        }
+    }
+}
+
+/// The bytes of a NUL-terminated string, without the NUL.
+///
+/// # Safety
+/// `s` must point to a NUL-terminated string that lives, unchanged, for `'static`.
+pub unsafe fn c_bytes(s: *const u8) -> &'static [u8] {
+    let mut len = 0;
+    // SAFETY: the caller guarantees the string is NUL-terminated, so every byte up to the NUL
+    // is readable.
+    unsafe {
+        while *s.add(len) != 0 {
+            len += 1;
+        }
+        core::slice::from_raw_parts(s, len)
+    }
+}
