@@ -513,17 +513,15 @@ impl fmt::Display for Explained<'_, '_> {
             (Error::PortOutOfRange { .. }, Some(s)) => {
                 write!(f, "{s}: port out of range (0 to 65535)")
             }
-            (Error::AbiTooOld { required, found }, _) => {
-                let by = self.env.required.filter(|&(abi, _)| abi == required);
-                write!(f, "{}", self.error)?;
-                if let Some((_, var)) = by {
-                    write!(
-                        f,
-                        " (for {var}; Landlock ABI {found} is Linux {})",
-                        found.first_kernel()
-                    )?;
-                }
-                Ok(())
+            (Error::AbiTooOld { required, found }, _)
+                if self.env.required.is_some_and(|(abi, _)| abi == required) =>
+            {
+                let (_, var) = self.env.required.unwrap_or((required, "?"));
+                write!(
+                    f,
+                    "{var} needs Landlock ABI {required} (Linux {}), this kernel has ABI {found}",
+                    required.first_kernel()
+                )
             }
             (error, _) => write!(f, "{error}"),
         }
@@ -903,8 +901,7 @@ mod tests {
         assert_eq!(err, Error::AbiTooOld { required: Abi::V7, found: Abi::V6 });
         assert_eq!(
             logged.explain(&err).to_string(),
-            "Landlock ABI 7 (Linux 6.15) is required, this kernel has ABI 6 \
-             (for LL_FORCE_LOG; Landlock ABI 6 is Linux 6.12)"
+            "LL_FORCE_LOG needs Landlock ABI 7 (Linux 6.15), this kernel has ABI 6"
         );
     }
 
