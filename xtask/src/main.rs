@@ -2,7 +2,9 @@
 
 mod apt;
 mod cache;
+mod elf;
 mod run;
+mod static_bin;
 mod uapi;
 
 use std::process::ExitCode;
@@ -14,6 +16,8 @@ commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
   test        everything CI checks: fetch what the tests need, then run the test suites
+  static      build the libc-free landlocked-sandboxer for x86_64 and aarch64 into
+              target/static/<arch>/, check that both are fully static, run its scenarios
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
         Some("test") => run::test(&args[1..]),
+        Some("static") => static_bin::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())

@@ -19,7 +19,8 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
 }
 
-fn cargo() -> Command {
+/// The cargo running this xtask.
+pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -29,6 +30,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
         return Err(format!("`xtask test` takes no argument, got `{arg}`"));
     }
     let include = uapi::fetch()?;
+    // First, so that the tests also check the static binaries it leaves.
+    crate::static_bin::build()?;
     run(cargo()
         .args(["test", "--workspace", "--locked"])
         .env("LANDLOCKED_UAPI_INCLUDE", &include))?;
