@@ -165,10 +165,51 @@ impl Ruleset {
 /// error is a malformed path, the inner one the kernel's answer.
 fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>, Error> {
     check_path(index, path)?;
-    let mut buf = [0u8; PATH_MAX + 1];
+    // Most paths are short: terminate those in a small buffer rather than zeroing 4 KiB for
+    // every rule, which shows with thousands of rules.
+    let mut small = [0u8; 256];
+    let mut large;
+    let buf: &mut [u8] = if path.len() < small.len() {
+        &mut small
+    } else {
+        large = [0u8; PATH_MAX + 1];
+        &mut large
+    };
     buf[..path.len()].copy_from_slice(path);
-    let Ok(cpath) = core::ffi::CStr::from_bytes_until_nul(&buf) else {
+    let Ok(cpath) = core::ffi::CStr::from_bytes_until_nul(buf) else {
         return Err(Error::InvalidPath { rule: index, errno: crate::Errno::EINVAL });
     };
     Ok(fs::open(cpath, OFlags::PATH | OFlags::CLOEXEC, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn paths_of_every_length_are_opened_whole() {
+        // "/" then "./" as often as needed: the root, at whatever length, so that both buffers
+        // (and the boundary between them) are used.
+        for len in [1, 3, 255, 257, 1001, PATH_MAX] {
+            let mut path = Vec::from(&b"/"[..]);
+            while path.len() + 2 <= len {
+                path.extend_from_slice(b"./");
+            }
+            if path.len() < len {
+                path.push(b'.');
+            }
+            assert_eq!(path.len(), len);
+            let fd = open_path(0, &path).unwrap().unwrap_or_else(|e| panic!("{len}: {e}"));
+            assert_eq!(fs::file_type(fd.as_fd()), Ok(FileType::Directory));
+        }
+        // A path cut short at the buffer's end would open something else: "/tmp/x" ending at
+        // byte 256 must not be read as its first 255 bytes.
+        let mut path = Vec::from(&b"/"[..]);
+        while path.len() < 250 {
+            path.extend_from_slice(b"./");
+        }
+        path.extend_from_slice(b"no-such-entry");
+        assert_eq!(open_path(0, &path).unwrap().err(), Some(crate::Errno::ENOENT));
+    }
 }
