@@ -29,7 +29,7 @@ use landlocked_core::sandboxer_env::{self, EnvError, SandboxerEnv};
 use landlocked_core::{Errno, Error, Report, SkipReason, Support, Threads, enforce, process};
 
 use out::Out;
-use start::{Args, c_bytes};
+use start::{Args, c_bytes, env_entry};
 
 const USAGE: &str = "\
 usage: LL_FS_RO=PATHS LL_FS_RW=PATHS [LL_...=...] landlocked-sandboxer COMMAND [ARG]...
@@ -261,8 +261,11 @@ fn report_line(report: &Report) {
 fn getenv(envp: &[*const u8], name: &[u8]) -> Option<&'static [u8]> {
     envp.iter().find_map(|&entry| {
         // SAFETY: every environment entry is NUL-terminated and lives as long as the process.
-        let entry = unsafe { c_bytes(entry) };
-        entry.strip_prefix(name)?.strip_prefix(b"=")
+        match unsafe { env_entry(entry) } {
+            // SAFETY: the value is the NUL-terminated rest of the entry.
+            (n, Some(value)) if n == name => Some(unsafe { c_bytes(value) }),
+            _ => None,
+        }
     })
 }
 
@@ -272,8 +275,7 @@ fn strip_variables(envp: &mut [*const u8]) {
     let mut kept = 0;
     for i in 0..envp.len() {
         // SAFETY: every environment entry is NUL-terminated and lives as long as the process.
-        let entry = unsafe { c_bytes(envp[i]) };
-        let name = entry.split(|&b| b == b'=').next().unwrap_or(entry);
+        let (name, _) = unsafe { env_entry(envp[i]) };
         if !sandboxer_env::is_variable(name) {
             envp[kept] = envp[i];
             kept += 1;

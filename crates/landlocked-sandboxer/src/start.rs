@@ -84,3 +84,24 @@ pub unsafe fn c_bytes(s: *const u8) -> &'static [u8] {
         core::slice::from_raw_parts(s, len)
     }
 }
+
+/// Splits an environment entry `NAME=value` at its first `=`, reading no further: the name, and
+/// where the value starts (`None` for an entry without `=`). A long value (2,000 paths in
+/// `LL_FS_RO`) is not scanned for every name looked up.
+///
+/// # Safety
+/// As [`c_bytes`].
+pub unsafe fn env_entry(entry: *const u8) -> (&'static [u8], Option<*const u8>) {
+    let mut len = 0;
+    // SAFETY: the entry is NUL-terminated: every byte up to the NUL (or the `=` before it) is
+    // readable, and the value after `=` is NUL-terminated too.
+    unsafe {
+        loop {
+            match *entry.add(len) {
+                0 => return (core::slice::from_raw_parts(entry, len), None),
+                b'=' => return (core::slice::from_raw_parts(entry, len), Some(entry.add(len + 1))),
+                _ => len += 1,
+            }
+        }
+    }
+}
