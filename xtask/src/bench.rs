@@ -83,8 +83,16 @@ pub fn command(args: &[String]) -> Result<(), String> {
     )?;
     let _ = fs::remove_dir_all(&dirs);
 
+    println!("\n| command | median | mean ± σ | min | user | system |");
+    println!("|:---|---:|---:|---:|---:|---:|");
     for table in [launch, rules] {
-        println!("\n{}", fs::read_to_string(&table).map_err(|e| e.to_string())?);
+        let json = fs::read_to_string(table.with_extension("json")).map_err(|e| e.to_string())?;
+        for r in summary(&json) {
+            println!(
+                "| `{}` | {:.2} ms | {:.2} ± {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
+                r.command, r.median, r.mean, r.stddev, r.min, r.user, r.system
+            );
+        }
     }
     Ok(())
 }
@@ -95,7 +103,9 @@ fn hyperfine(table: &Path, warmup: u32, runs: u32) -> Command {
     cmd.args(["-N", "--style", "basic", "--output", "null"])
         .args(["--warmup", &warmup.to_string(), "--runs", &runs.to_string()])
         .arg("--export-markdown")
-        .arg(table);
+        .arg(table)
+        .arg("--export-json")
+        .arg(table.with_extension("json"));
     cmd
 }
 
@@ -154,4 +164,62 @@ fn sample_source() -> Result<PathBuf, String> {
     // The unpacked package (the whole kernel source) is not needed any more.
     let _ = fs::remove_dir_all(&unpacked);
     Ok(source)
+}
+
+/// One command's timings from hyperfine's JSON, in milliseconds.
+struct Timing {
+    command: String,
+    mean: f64,
+    stddev: f64,
+    median: f64,
+    min: f64,
+    user: f64,
+    system: f64,
+}
+
+/// Reads the few fields needed from hyperfine's JSON export (xtask has no JSON parser, and the
+/// format is flat enough: each result starts with its `"command"`).
+fn summary(json: &str) -> Vec<Timing> {
+    let field = |chunk: &str, name: &str| -> f64 {
+        let key = format!("\"{name}\":");
+        chunk
+            .find(&key)
+            .map(|i| &chunk[i + key.len()..])
+            .and_then(|rest| {
+                let end = rest.find([',', '}']).unwrap_or(rest.len());
+                rest[..end].trim().parse::<f64>().ok()
+            })
+            .map_or(f64::NAN, |s| s * 1000.0)
+    };
+    json.split("\"command\":")
+        .skip(1)
+        .map(|chunk| {
+            let command = chunk.trim().trim_start_matches('"');
+            let command = command[..command.find('"').unwrap_or(command.len())].to_owned();
+            Timing {
+                command,
+                mean: field(chunk, "mean"),
+                stddev: field(chunk, "stddev"),
+                median: field(chunk, "median"),
+                min: field(chunk, "min"),
+                user: field(chunk, "user"),
+                system: field(chunk, "system"),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_hyperfine_json() {
+        let json = r#"{"results": [{"command": "a b", "mean": 0.0015, "stddev": 0.0002,
+            "median": 0.0012, "user": 0.0007, "system": 0.0001, "min": 0.0008, "max": 0.02,
+            "times": [0.001]}, {"command": "c", "mean": 0.01, "stddev": 0.001, "median": 0.009,
+            "user": 0.001, "system": 0.008, "min": 0.007, "max": 0.05}]}"#;
+        let r = super::summary(json);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].command, "a b");
+        assert!((r[0].median - 1.2).abs() < 1e-9 && (r[1].system - 8.0).abs() < 1e-9);
+    }
 }
