@@ -10,15 +10,29 @@
 //! - `-static`: no dynamic section, no `PT_INTERP`.
 //! - `-no-pie`: a position-dependent executable, because nothing would apply the run-time
 //!   relocations of a static PIE (that is the job of a libc's start code, which we do not have).
+//! - `-T discard-unwind.ld`: drops the unwind tables (`.eh_frame`, a tenth of the binary).
+//!   Nothing unwinds with panic=abort, yet functions inlined from the precompiled `core` (built
+//!   for unwinding) keep their tables whatever `-C force-unwind-tables` says. The script only
+//!   adds a `/DISCARD/` rule to the linker's default layout (`INSERT`), which GNU ld and lld
+//!   both understand.
 //!
 //! The musl targets' self-contained crt objects are added by rustc itself, whatever these flags
 //! say, so `cargo xtask static` also passes `-C link-self-contained=no` (and
 //! `-C relocation-model=static`, for smaller code); see `xtask/src/static_bin.rs`.
 
+/// See the module documentation.
+const DISCARD_UNWIND: &str = "\
+SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) } } INSERT AFTER .text;
+";
+
 fn main() {
     for arg in ["-nostdlib", "-static", "-no-pie"] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+    let script =
+        std::path::Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("discard-unwind.ld");
+    std::fs::write(&script, DISCARD_UNWIND).expect("writing the linker script");
+    println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     println!("cargo:rerun-if-changed=build.rs");
     let musl = std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "musl");
     let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
