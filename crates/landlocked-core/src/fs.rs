@@ -189,7 +189,9 @@ pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> Result<(), Errno> {
     while !buf.is_empty() {
         match write(fd, buf) {
             Ok(0) => return Err(Errno::EIO),
-            Ok(n) => buf = &buf[n..],
+            // The kernel never takes more than it was given; if it claimed to, that is an
+            // I/O error rather than a panic path.
+            Ok(n) => buf = buf.get(n..).ok_or(Errno::EIO)?,
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e),
         }

@@ -56,15 +56,17 @@ pub fn thread_count() -> Result<u32, Errno> {
     // The line is a few hundred bytes: pid, (comm) of at most 16 bytes, then numbers.
     let mut buf = [0u8; 1024];
     let mut len = 0;
-    while len < buf.len() {
-        match fs::read(fd.as_fd(), &mut buf[len..]) {
+    // `get` rather than indexing: no panic path (a static binary without `core::fmt` relies
+    // on having none), and a read claiming more than asked for is an I/O error.
+    while let Some(rest @ [_, ..]) = buf.get_mut(len..) {
+        match fs::read(fd.as_fd(), rest) {
             Ok(0) => break,
             Ok(n) => len += n,
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e),
         }
     }
-    parse_thread_count(&buf[..len]).ok_or(Errno::EIO)
+    buf.get(..len).and_then(parse_thread_count).ok_or(Errno::EIO)
 }
 
 /// Field 20 (`num_threads`) of a `/proc/<pid>/stat` line. The command name in parentheses may
@@ -72,7 +74,7 @@ pub fn thread_count() -> Result<u32, Errno> {
 fn parse_thread_count(stat: &[u8]) -> Option<u32> {
     let after_comm = stat.iter().rposition(|&b| b == b')')? + 1;
     // Fields 3 (state) onwards follow; num_threads is the 18th of them.
-    let field = stat[after_comm..].split(|&b| b == b' ').filter(|f| !f.is_empty()).nth(17)?;
+    let field = stat.get(after_comm..)?.split(|&b| b == b' ').filter(|f| !f.is_empty()).nth(17)?;
     let mut n: u32 = 0;
     for &b in field {
         if !b.is_ascii_digit() {

@@ -175,7 +175,12 @@ fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>,
         large = [0u8; PATH_MAX + 1];
         &mut large
     };
-    buf[..path.len()].copy_from_slice(path);
+    // `get_mut` rather than indexing: `check_path` bounds the length, and no panic path is
+    // left for a static binary without `core::fmt` to carry.
+    let Some(dst) = buf.get_mut(..path.len()) else {
+        return Err(Error::InvalidPath { rule: index, errno: crate::Errno::ENAMETOOLONG });
+    };
+    dst.copy_from_slice(path);
     let Ok(cpath) = core::ffi::CStr::from_bytes_until_nul(buf) else {
         return Err(Error::InvalidPath { rule: index, errno: crate::Errno::EINVAL });
     };
