@@ -49,11 +49,11 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
 }
 
 fn main(args: Args) -> i32 {
-    if args.argv.len() < 2 {
+    let Some(command) = args.command() else {
         Out::bare().s(USAGE);
         return 1;
-    }
-    let envp: &[*const u8] = args.envp;
+    };
+    let envp = args.vars();
     let env = match SandboxerEnv::parse(|name| getenv(envp, name.as_bytes())) {
         Ok(env) => env,
         Err(e) => {
@@ -88,14 +88,14 @@ fn main(args: Args) -> i32 {
     }
 
     // The command does not see the sandbox's variables, as with the sample.
-    let path = getenv(args.envp, b"PATH");
+    let path = getenv(args.vars(), b"PATH");
     strip_variables(args.envp);
     let envp = args.envp.as_ptr();
-    // SAFETY: argv has at least two entries, and argv and envp are the process's own
-    // null-terminated arrays (the environment was compacted in place, null-terminated again).
+    // SAFETY: argv and envp are the process's own null-terminated arrays (the environment was
+    // compacted in place, null-terminated again).
     let errno = unsafe { exec::execvp(args.argv, envp, path) };
     // SAFETY: argv[1] is a NUL-terminated argument of the process.
-    let name = unsafe { c_bytes(args.argv[1]) };
+    let name = unsafe { c_bytes(command) };
     let mut out = Out::new();
     if matches!(errno, Errno::ENOENT | Errno::ENOTDIR) {
         out.q(name).s(": command not found").end();
@@ -269,21 +269,24 @@ fn getenv(envp: &[*const u8], name: &[u8]) -> Option<&'static [u8]> {
     })
 }
 
-/// Removes the sandbox's variables from `envp` in place, keeping the order of the rest, and
-/// null-terminates the array again.
+/// Removes the sandbox's variables from `envp` (with its final null) in place, keeping the order
+/// of the rest, and null-terminates the array again.
 fn strip_variables(envp: &mut [*const u8]) {
     let mut kept = 0;
     for i in 0..envp.len() {
+        let Some(&entry) = envp.get(i).filter(|p| !p.is_null()) else { break };
         // SAFETY: every environment entry is NUL-terminated and lives as long as the process.
-        let (name, _) = unsafe { env_entry(envp[i]) };
+        let (name, _) = unsafe { env_entry(entry) };
         if !sandboxer_env::is_variable(name) {
-            envp[kept] = envp[i];
+            if let Some(slot) = envp.get_mut(kept) {
+                *slot = entry;
+            }
             kept += 1;
         }
     }
-    if kept < envp.len() {
-        // The old terminator is further on; the array now ends here.
-        envp[kept] = core::ptr::null();
+    // The array now ends here (at the old null if nothing was removed).
+    if let Some(slot) = envp.get_mut(kept) {
+        *slot = core::ptr::null();
     }
 }
 

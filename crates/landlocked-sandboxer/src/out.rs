@@ -4,6 +4,9 @@
 //! the binary (about 36 KiB against 16), so messages are put together here from plain pieces:
 //! strings, quoted bytes, numbers, error numbers and flag names. A line goes out in one `write`
 //! (unless it is longer than the buffer), so lines from several processes do not mix.
+//!
+//! No indexing that could panic here (`get` instead): with no panic path left anywhere, the
+//! panic machinery and the `core::fmt` it drags in are not linked at all.
 
 use landlocked_core::fs::write_all;
 use landlocked_core::{BorrowedFd, Errno};
@@ -33,13 +36,15 @@ impl Out {
     /// Appends bytes as they are.
     pub fn b(&mut self, mut bytes: &[u8]) -> &mut Out {
         while !bytes.is_empty() {
-            if self.len == self.buf.len() {
+            if self.len >= self.buf.len() {
                 self.flush();
             }
-            let n = bytes.len().min(self.buf.len() - self.len);
-            self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+            let Some(free) = self.buf.get_mut(self.len..) else { return self };
+            let n = free.len().min(bytes.len());
+            let (now, later) = bytes.split_at(n);
+            free[..n].copy_from_slice(now);
             self.len += n;
-            bytes = &bytes[n..];
+            bytes = later;
         }
         self
     }
@@ -69,16 +74,16 @@ impl Out {
     /// Appends a number in decimal.
     pub fn n(&mut self, mut n: u64) -> &mut Out {
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
+        let mut start = digits.len();
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
             n /= 10;
+            start -= 1;
             if n == 0 {
                 break;
             }
         }
-        self.b(&digits[i..])
+        self.b(digits.get(start..).unwrap_or_default())
     }
 
     /// Appends an error as `strerror` would, with its name: `Permission denied (EACCES)`. Only the
@@ -111,7 +116,7 @@ impl Out {
         // SAFETY: fd 2 is only written to; if it is closed (or is not what it should be), the
         // write fails with EBADF and the message is lost, which is all that can be done.
         let stderr = unsafe { BorrowedFd::borrow_raw(2) };
-        let _ = write_all(stderr, &self.buf[..self.len]);
+        let _ = write_all(stderr, self.buf.get(..self.len).unwrap_or_default());
         self.len = 0;
     }
 }

@@ -36,11 +36,12 @@ core::arch::global_asm!(
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("landlocked-sandboxer has a _start for x86_64 and aarch64 only");
 
-/// The initial stack as the kernel lays it out.
+/// The initial stack as the kernel lays it out. Each array keeps its terminating null, so that a
+/// pointer taken from the slice covers everything `execve` reads.
 pub struct Args {
-    /// `argv[0..argc]`.
+    /// `argv[0..=argc]`: the arguments, then a null.
     pub argv: &'static mut [*const u8],
-    /// `envp`, up to its terminating null (excluded).
+    /// The environment, then a null.
     pub envp: &'static mut [*const u8],
 }
 
@@ -62,10 +63,20 @@ impl Args {
                 envc += 1;
             }
             Args {
-                argv: core::slice::from_raw_parts_mut(argv, argc),
-                envp: core::slice::from_raw_parts_mut(envp, envc),
+                argv: core::slice::from_raw_parts_mut(argv, argc + 1),
+                envp: core::slice::from_raw_parts_mut(envp, envc + 1),
             }
         }
+    }
+
+    /// The command to run, `argv[1]`, if there is one.
+    pub fn command(&self) -> Option<*const u8> {
+        self.argv.get(1).copied().filter(|p| !p.is_null())
+    }
+
+    /// The environment's entries, without the final null.
+    pub fn vars(&self) -> &[*const u8] {
+        self.envp.split_last().map_or(&[], |(_, vars)| vars)
     }
 }
 
