@@ -66,7 +66,8 @@ pub const LL_FORCE_LOG: &str = "LL_FORCE_LOG";
 /// Which denials quiet rules silence.
 pub const LL_QUIET_ACCESS: &str = "LL_QUIET_ACCESS";
 
-/// Every variable of the interface: the ones to keep from the sandboxed command.
+/// Every variable of the interface: the ones to keep from the sandboxed command. The list
+/// variables come first, in the order of their rules.
 pub const VARIABLES: [&str; 11] = [
     LL_FS_RO,
     LL_FS_RW,
@@ -276,14 +277,19 @@ impl<'a> SandboxerEnv<'a> {
     where
         F: Fn(&str) -> Option<&'a [u8]>,
     {
-        let mut lists = [None; 8];
-        for (slot, &(var, _)) in lists.iter_mut().zip(LISTS.iter()) {
-            *slot = lookup(var);
+        // Each variable is looked up once (the lookup is inlined wherever it is called).
+        let mut values = [None; VARIABLES.len()];
+        for (value, var) in values.iter_mut().zip(VARIABLES) {
+            *value = lookup(var);
         }
-        for var in [LL_FS_RO, LL_FS_RW] {
-            if lookup(var).is_none() {
-                return Err(EnvError::Missing(var));
-            }
+        let [ro, rw, fs_quiet, _, _, _, _, net_quiet, scoped_var, force_log, quiet_access] = values;
+        let mut lists = [None; LISTS.len()];
+        lists.copy_from_slice(&values[..LISTS.len()]);
+        if ro.is_none() {
+            return Err(EnvError::Missing(LL_FS_RO));
+        }
+        if rw.is_none() {
+            return Err(EnvError::Missing(LL_FS_RW));
         }
 
         // A port variable that is set handles its right, even empty (then nothing is allowed).
@@ -301,7 +307,7 @@ impl<'a> SandboxerEnv<'a> {
         }
 
         let mut scoped = Scope::empty();
-        if let Some(value) = lookup(LL_SCOPED).filter(|v| !v.is_empty()) {
+        if let Some(value) = scoped_var.filter(|v| !v.is_empty()) {
             for item in items(value) {
                 let scope = match item {
                     b"a" => Scope::ABSTRACT_UNIX_SOCKET,
@@ -317,7 +323,7 @@ impl<'a> SandboxerEnv<'a> {
 
         let mut required = None;
         let mut log = RestrictSelfFlags::empty();
-        if let Some(value) = lookup(LL_FORCE_LOG) {
+        if let Some(value) = force_log {
             if value != b"1" {
                 return Err(EnvError::BadForceLog(value));
             }
@@ -327,9 +333,8 @@ impl<'a> SandboxerEnv<'a> {
 
         let (mut quiet_fs, mut quiet_net, mut quiet_scoped) =
             (AccessFs::empty(), AccessNet::empty(), Scope::empty());
-        let quiet_access = lookup(LL_QUIET_ACCESS);
-        for var in [LL_FS_QUIET, LL_NET_QUIET] {
-            if lookup(var).is_some() && quiet_access.is_none() {
+        for (var, value) in [(LL_FS_QUIET, fs_quiet), (LL_NET_QUIET, net_quiet)] {
+            if value.is_some() && quiet_access.is_none() {
                 return Err(EnvError::QuietAccessRequired(var));
             }
         }
@@ -352,9 +357,9 @@ impl<'a> SandboxerEnv<'a> {
             }
         }
         // The sample refuses every quiet variable on a kernel without quiet rules (ABI 10).
-        if let Some(var) =
-            [LL_FS_QUIET, LL_NET_QUIET, LL_QUIET_ACCESS].into_iter().find(|v| lookup(v).is_some())
-        {
+        let quiet_vars =
+            [(LL_FS_QUIET, fs_quiet), (LL_NET_QUIET, net_quiet), (LL_QUIET_ACCESS, quiet_access)];
+        if let Some((var, _)) = quiet_vars.into_iter().find(|(_, value)| value.is_some()) {
             required = Some((Abi::V10, var));
         }
 
@@ -836,6 +841,13 @@ mod tests {
     fn the_first_of_duplicate_entries_wins_as_with_getenv() {
         let e = env(&["LL_FS_RO=/first", "LL_FS_RO=/second", "LL_FS_RW="]).unwrap();
         assert_eq!(rules(&e)[0].0, "LL_FS_RO \"/first\"");
+    }
+
+    #[test]
+    fn the_list_variables_come_first_in_rule_order() {
+        for (i, (name, _)) in LISTS.iter().enumerate() {
+            assert_eq!(VARIABLES[i], *name);
+        }
     }
 
     #[test]

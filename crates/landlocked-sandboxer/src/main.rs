@@ -50,7 +50,7 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
 
 fn main(args: Args) -> i32 {
     let Some(command) = args.command() else {
-        Out::bare().s(USAGE);
+        Out::bare().s(USAGE).send();
         return 1;
     };
     let envp = args.vars();

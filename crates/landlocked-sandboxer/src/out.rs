@@ -112,6 +112,11 @@ impl Out {
         self.flush();
     }
 
+    /// Writes what is left, as it is (text that ends with its own newline).
+    pub fn send(&mut self) {
+        self.flush();
+    }
+
     fn flush(&mut self) {
         // SAFETY: fd 2 is only written to; if it is closed (or is not what it should be), the
         // write fails with EBADF and the message is lost, which is all that can be done.
