@@ -5,6 +5,10 @@
 //! The sample's source comes from Debian's `linux-source-7.3` (experimental) at run time and is
 //! never kept in the repository; it is built against the Linux 7.3 uapi headers
 //! (`cargo xtask uapi`). Needs `musl-gcc` (Debian `musl-tools`) and `hyperfine`.
+//!
+//! Each benchmark alternates its commands over several short hyperfine rounds and pools every
+//! run's time: on a shared machine, one long batch per command lets the load of the moment
+//! decide. The JSON of each round is kept in `target/bench/`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,17 +16,14 @@ use std::process::Command;
 
 use crate::apt::Apt;
 use crate::run::{project_root, run};
+use crate::{cache, static_bin, uapi};
 
-/// Runs hyperfine, showing its command line without the environment (2,000 paths).
+/// Runs one hyperfine round (its command line is not shown: the environment holds 2,000 paths
+/// and the rounds are many).
 fn bench(cmd: &mut Command) -> Result<(), String> {
-    eprintln!(
-        "xtask: $ hyperfine {}",
-        cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
-    );
     let status = cmd.status().map_err(|e| format!("cannot run hyperfine: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("hyperfine failed ({status})")) }
 }
-use crate::{cache, static_bin, uapi};
 
 /// How many path rules the second benchmark gives both sandboxers.
 const RULES: usize = 2000;
@@ -50,17 +51,13 @@ pub fn command(args: &[String]) -> Result<(), String> {
     println!("  kernel sample (musl)  {} bytes", size(&sample));
 
     // Launch: one path rule ("/"), so that /bin/true and its libraries can run.
-    let launch = out.join("launch.md");
-    bench(
-        hyperfine(&launch, 100, 2000)
-            .env("LL_FS_RO", "/")
-            .env("LL_FS_RW", "")
-            .args(["-n", "/bin/true", "/bin/true"])
-            .args(["-n", "landlocked-sandboxer /bin/true"])
-            .arg(format!("{} /bin/true", ours.display()))
-            .args(["-n", "sample /bin/true"])
-            .arg(format!("{} /bin/true", sample.display())),
-    )?;
+    let true_cmd = "/bin/true".to_string();
+    let launch = [
+        ("/bin/true", true_cmd.clone()),
+        ("landlocked-sandboxer /bin/true", format!("{} /bin/true", ours.display())),
+        ("sample /bin/true", format!("{} /bin/true", sample.display())),
+    ];
+    let launch = rounds(&out.join("launch"), &[("LL_FS_RO", "/".into())], &launch, 200)?;
 
     // 2,000 rules: that many directories in LL_FS_RO, then "/" for /bin/true.
     let dirs = std::env::temp_dir().join("llsb-bench");
@@ -71,42 +68,106 @@ pub fn command(args: &[String]) -> Result<(), String> {
         list.push(d.display().to_string());
     }
     list.push("/".into());
-    let rules = out.join("rules.md");
-    bench(
-        hyperfine(&rules, 20, 300)
-            .env("LL_FS_RO", list.join(":"))
-            .env("LL_FS_RW", "")
-            .args(["-n", "landlocked-sandboxer, 2001 rules"])
-            .arg(format!("{} /bin/true", ours.display()))
-            .args(["-n", "sample, 2001 rules"])
-            .arg(format!("{} /bin/true", sample.display())),
-    )?;
+    let many = [
+        ("landlocked-sandboxer, 2001 rules", format!("{} /bin/true", ours.display())),
+        ("sample, 2001 rules", format!("{} /bin/true", sample.display())),
+    ];
+    let many = rounds(&out.join("rules"), &[("LL_FS_RO", list.join(":"))], &many, 50)?;
     let _ = fs::remove_dir_all(&dirs);
 
-    println!("\n| command | median | mean ± σ | min | user | system |");
-    println!("|:---|---:|---:|---:|---:|---:|");
-    for table in [launch, rules] {
-        let json = fs::read_to_string(table.with_extension("json")).map_err(|e| e.to_string())?;
-        for r in summary(&json) {
-            println!(
-                "| `{}` | {:.2} ms | {:.2} ± {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
-                r.command, r.median, r.mean, r.stddev, r.min, r.user, r.system
-            );
-        }
+    println!("\n| command | median | mean | min | 90th percentile | CPU (user+sys) | runs |");
+    println!("|:---|---:|---:|---:|---:|---:|---:|");
+    for (name, times, cpu) in launch.iter().chain(&many) {
+        let ms = |q: f64| times[((times.len() - 1) as f64 * q) as usize] * 1000.0;
+        let mean = times.iter().sum::<f64>() / times.len() as f64 * 1000.0;
+        println!(
+            "| `{name}` | {:.3} ms | {mean:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
+            ms(0.5),
+            ms(0.0),
+            ms(0.9),
+            cpu * 1000.0,
+            times.len()
+        );
     }
     Ok(())
 }
 
-/// hyperfine without a shell (`-N`), its output discarded, a markdown table kept.
-fn hyperfine(table: &Path, warmup: u32, runs: u32) -> Command {
-    let mut cmd = Command::new("hyperfine");
-    cmd.args(["-N", "--style", "basic", "--output", "null"])
-        .args(["--warmup", &warmup.to_string(), "--runs", &runs.to_string()])
-        .arg("--export-markdown")
-        .arg(table)
-        .arg("--export-json")
-        .arg(table.with_extension("json"));
-    cmd
+/// How many times each benchmark alternates between its commands.
+const ROUNDS: usize = 10;
+
+/// Runs `commands` under hyperfine `ROUNDS` times, `runs` runs each per round, and returns, by
+/// command, every run's wall time (seconds, sorted) and the mean CPU time of a run (user and
+/// system, which the machine's other load disturbs less). hyperfine runs one command's batch after the
+/// other's; on a shared machine whose load drifts, alternating short rounds keeps that drift
+/// from favouring whichever command ran in a quiet moment.
+fn rounds(
+    stem: &Path,
+    env: &[(&str, String)],
+    commands: &[(&str, String)],
+    runs: u32,
+) -> Result<Vec<(String, Vec<f64>, f64)>, String> {
+    let mut all: Vec<(String, Vec<f64>, f64)> =
+        commands.iter().map(|(name, _)| (name.to_string(), Vec::new(), 0.0)).collect();
+    eprintln!("xtask: hyperfine, {ROUNDS} rounds of {runs} runs: {}", stem.display());
+    for round in 0..ROUNDS {
+        let json = stem.with_extension(format!("{round}.json"));
+        let mut cmd = Command::new("hyperfine");
+        cmd.args(["-N", "--style", "none", "--output", "null", "--warmup", "5"])
+            .args(["--runs", &runs.to_string(), "--export-json"])
+            .arg(&json)
+            .env("LL_FS_RW", "");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        // Alternate the order as well as the rounds.
+        let order: Vec<_> = if round % 2 == 0 {
+            commands.iter().collect()
+        } else {
+            commands.iter().rev().collect()
+        };
+        for (name, line) in order {
+            cmd.args(["-n", name, line]);
+        }
+        bench(&mut cmd)?;
+        let text = fs::read_to_string(&json).map_err(|e| format!("{}: {e}", json.display()))?;
+        for (name, times, cpu) in run_times(&text) {
+            if let Some((_, acc, total)) = all.iter_mut().find(|(n, ..)| *n == name) {
+                acc.extend(times);
+                *total += cpu / ROUNDS as f64;
+            }
+        }
+    }
+    for (name, times, _) in &mut all {
+        if times.is_empty() {
+            return Err(format!("hyperfine reported no time for {name}"));
+        }
+        times.sort_by(f64::total_cmp);
+    }
+    Ok(all)
+}
+
+/// Each command's run times and mean CPU time (user + system) from hyperfine's JSON export. xtask has no JSON parser, and the
+/// format is flat enough: each result starts with its `"command"` and lists `"times"`.
+fn run_times(json: &str) -> Vec<(String, Vec<f64>, f64)> {
+    json.split("\"command\":")
+        .skip(1)
+        .map(|chunk| {
+            let name = chunk.trim().trim_start_matches('"');
+            let name = name[..name.find('"').unwrap_or(name.len())].to_owned();
+            let times = chunk
+                .find("\"times\":")
+                .map(|i| &chunk[i..])
+                .and_then(|t| Some(&t[t.find('[')? + 1..t.find(']')?]))
+                .map(|list| list.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+                .unwrap_or_default();
+            let field = |key: &str| {
+                let key = format!("\"{key}\":");
+                let rest = &chunk[chunk.find(&key).map_or(chunk.len(), |i| i + key.len())..];
+                rest[..rest.find([',', '}']).unwrap_or(rest.len())].trim().parse().unwrap_or(0.0)
+            };
+            (name, times, field("user") + field("system"))
+        })
+        .collect()
 }
 
 /// Builds the sample static with musl against the 7.3 uapi headers, stripped.
@@ -166,60 +227,17 @@ fn sample_source() -> Result<PathBuf, String> {
     Ok(source)
 }
 
-/// One command's timings from hyperfine's JSON, in milliseconds.
-struct Timing {
-    command: String,
-    mean: f64,
-    stddev: f64,
-    median: f64,
-    min: f64,
-    user: f64,
-    system: f64,
-}
-
-/// Reads the few fields needed from hyperfine's JSON export (xtask has no JSON parser, and the
-/// format is flat enough: each result starts with its `"command"`).
-fn summary(json: &str) -> Vec<Timing> {
-    let field = |chunk: &str, name: &str| -> f64 {
-        let key = format!("\"{name}\":");
-        chunk
-            .find(&key)
-            .map(|i| &chunk[i + key.len()..])
-            .and_then(|rest| {
-                let end = rest.find([',', '}']).unwrap_or(rest.len());
-                rest[..end].trim().parse::<f64>().ok()
-            })
-            .map_or(f64::NAN, |s| s * 1000.0)
-    };
-    json.split("\"command\":")
-        .skip(1)
-        .map(|chunk| {
-            let command = chunk.trim().trim_start_matches('"');
-            let command = command[..command.find('"').unwrap_or(command.len())].to_owned();
-            Timing {
-                command,
-                mean: field(chunk, "mean"),
-                stddev: field(chunk, "stddev"),
-                median: field(chunk, "median"),
-                min: field(chunk, "min"),
-                user: field(chunk, "user"),
-                system: field(chunk, "system"),
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn reads_hyperfine_json() {
-        let json = r#"{"results": [{"command": "a b", "mean": 0.0015, "stddev": 0.0002,
-            "median": 0.0012, "user": 0.0007, "system": 0.0001, "min": 0.0008, "max": 0.02,
-            "times": [0.001]}, {"command": "c", "mean": 0.01, "stddev": 0.001, "median": 0.009,
-            "user": 0.001, "system": 0.008, "min": 0.007, "max": 0.05}]}"#;
-        let r = super::summary(json);
-        assert_eq!(r.len(), 2);
-        assert_eq!(r[0].command, "a b");
-        assert!((r[0].median - 1.2).abs() < 1e-9 && (r[1].system - 8.0).abs() < 1e-9);
+        let json = r#"{"results": [{"command": "a b", "mean": 0.0015, "median": 0.0012,
+            "user": 0.0007, "system": 0.0002, "min": 0.0008, "max": 0.02, "times": [0.001, 0.002,
+            0.003], "exit_codes": [0, 0, 0]}, {"command": "c", "mean": 0.01, "times": [0.5]}]}"#;
+        let r = super::run_times(json);
+        assert_eq!(r[0].0, "a b");
+        assert_eq!(r[0].1, [0.001, 0.002, 0.003]);
+        assert!((r[0].2 - 0.0009).abs() < 1e-12);
+        assert_eq!((r[1].0.as_str(), r[1].1.as_slice(), r[1].2), ("c", &[0.5][..], 0.0));
     }
 }
