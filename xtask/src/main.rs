@@ -2,8 +2,12 @@
 
 mod apt;
 mod cache;
+mod cpio;
+mod kernels;
+mod protocol;
 mod run;
 mod uapi;
+mod vmtest;
 
 use std::process::ExitCode;
 
@@ -13,7 +17,11 @@ usage: cargo xtask <command>
 commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
-  test        everything CI checks: fetch what the tests need, then run the test suites
+  test        everything CI checks: fetch what the tests need, then run the test suites,
+              the conformance suite on every kernel of the manifest included
+  kernels     [--arch ARCH] [list|fetch]: the kernels vmtest boots, and their image cache
+  vmtest      [--arch ARCH] [--kernel NAME|PATH]...: the conformance suite on real kernels
+              under QEMU (`cargo xtask vmtest --help`)
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +29,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
         Some("test") => run::test(&args[1..]),
+        Some("kernels") => kernels::command(&args[1..]),
+        Some("vmtest") => vmtest::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
