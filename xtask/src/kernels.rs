@@ -416,7 +416,7 @@ fn extract_image(deb: &Path, dir: &Path, origin: &str) -> Result<Image, String> 
         )
     })?;
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let partial = dir.join("vmlinuz.partial");
+    let partial = dir.join(format!("vmlinuz.partial.{}", std::process::id()));
     let out = fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
     let mut dpkg = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
