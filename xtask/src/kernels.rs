@@ -18,11 +18,14 @@
 //! - **A prebuilt image, by path.** Ubuntu's mainline builds
 //!   (`https://kernel.ubuntu.com/mainline/v6.7/`, one directory per version, `amd64/` and
 //!   `arm64/`) ship `linux-image-unsigned-<version>-generic_*.deb`; `dpkg-deb -x` it and take
-//!   `boot/vmlinuz-*`. Their configuration builds in the 8250/PL011 serial console, initramfs
-//!   support and Landlock; check `CONFIG_LSM` in the package's `boot/config-*` and, if
-//!   `landlock` is missing from it, add `--append lsm=landlock,...`. Then
-//!   `cargo xtask vmtest --kernel PATH`. A kernel given by path has no expected ABI: its run must
-//!   give a summary and no failing case, and the table shows the ABI it reported.
+//!   `boot/vmlinuz-*`. Ubuntu's generic configuration builds in the serial console, initramfs
+//!   support and Landlock (not checked from the development machines, which reach no Ubuntu
+//!   host); check `CONFIG_LSM` in the package's `boot/config-*` and, if `landlock` is missing
+//!   from it, add `--append lsm=landlock,...`. Then `cargo xtask vmtest --kernel PATH` (plus
+//!   `--arch aarch64` for a compressed arm64 image, whose header does not tell its architecture).
+//!   A kernel given by path has no expected ABI: its run must give a summary and no failing
+//!   case, and the table shows the ABI it reported. For a permanent entry with an expected ABI,
+//!   prefer building it (next point).
 //! - **Built from kernel.org sources** (`cargo xtask kernels build`, issue 7): `tinyconfig` plus
 //!   a small configuration fragment kept in the repository, images cached under
 //!   `<cache>/kernels/built/`. Built kernels join [`manifest`] as entries of a new [`Source`]

@@ -194,8 +194,7 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
             kernel,
         })
         .collect();
-    let outcomes = run_parallel(&boots, opts);
-    let outcomes = outcomes?;
+    let outcomes = run_parallel(&boots, opts)?;
     print!("{}", render(&outcomes));
     let failed = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
     let wall = started.elapsed().as_secs_f64();
@@ -225,10 +224,11 @@ fn check_qemu(arch: Arch) -> Result<(), String> {
     }
 }
 
+/// Where cargo puts what it builds: `$CARGO_TARGET_DIR` (relative to the project root, where
+/// the build runs), else `target/`.
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"))
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| "target".into(), PathBuf::from);
+    project_root().join(dir)
 }
 
 fn vmtest_dir() -> PathBuf {
@@ -247,6 +247,7 @@ fn build_initramfs(arches: &[Arch]) -> Result<BTreeMap<Arch, PathBuf>, String> {
         cmd.args(["--target", arch.rust_target()]);
     }
     let mut packages: Vec<&str> = AGENTS.iter().map(|a| a.package).collect();
+    packages.sort();
     packages.dedup();
     for package in packages {
         cmd.args(["-p", package]);
