@@ -2,9 +2,13 @@
 
 mod apt;
 mod cache;
+mod cpio;
 mod kbuild;
+mod kernels;
+mod protocol;
 mod run;
 mod uapi;
+mod vmtest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,10 +19,14 @@ usage: cargo xtask <command>
 commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
+  test        everything CI checks: fetch what the tests need, then run the test suites,
+              the conformance suite on every kernel of the manifest included
+  kernels     [--arch ARCH] [list|fetch]: the kernels vmtest boots, and their image cache
   kernels build (VERSION | --source TARBALL) [--arch x86_64|aarch64|all]
               build a minimal Landlock kernel image (kernel.org tarball checked against its
               published sha256, or a local tarball) into the cache
-  test        everything CI checks: fetch what the tests need, then run the test suites
+  vmtest      [--arch ARCH] [--kernel NAME|PATH]...: the conformance suite on real kernels
+              under QEMU (`cargo xtask vmtest --help`)
 ";
 
 fn kernels_build(args: &[String]) -> Result<(), String> {
@@ -69,6 +77,8 @@ fn main() -> ExitCode {
         Some("kernels") if args.get(1).map(String::as_str) == Some("build") => {
             kernels_build(&args[2..])
         }
+        Some("kernels") => kernels::command(&args[1..]),
+        Some("vmtest") => vmtest::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
