@@ -3,10 +3,15 @@
 mod apt;
 mod bench;
 mod cache;
+mod cpio;
 mod elf;
+mod kbuild;
+mod kernels;
+mod protocol;
 mod run;
 mod static_bin;
 mod uapi;
+mod vmtest;
 
 use std::process::ExitCode;
 
@@ -16,7 +21,13 @@ usage: cargo xtask <command>
 commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
-  test        everything CI checks: fetch what the tests need, then run the test suites
+  test        everything CI checks: fetch what the tests need, then run the test suites,
+              the conformance suite on every kernel of the manifest included
+  kernels     [--arch ARCH] [list|fetch]: the kernels vmtest boots, and their image cache
+  kernels     [--arch ARCH] build (VERSION | --source TARBALL): a minimal Landlock kernel
+              built from kernel.org's tarball (sha256-checked) or a local one
+  vmtest      [--arch ARCH] [--kernel NAME|PATH]...: the conformance suite on real kernels
+              under QEMU (`cargo xtask vmtest --help`)
   bench-sandboxer
               compare landlocked-sandboxer with the kernel's sample (static musl build) with
               hyperfine: launch overhead and 2,000 path rules; prints both sizes
@@ -29,6 +40,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
         Some("test") => run::test(&args[1..]),
+        Some("kernels") => kernels::command(&args[1..]),
+        Some("vmtest") => vmtest::command(&args[1..]),
         Some("bench-sandboxer") => bench::command(&args[1..]),
         Some("static") => static_bin::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
