@@ -10,6 +10,8 @@
 //! - The enforcement core: a [`Policy`] and its [`Rules`] are [`negotiate`]d against the
 //!   running [`Kernel`] (a pure function), then [`enforce`]d, giving a [`Report`] of exactly what
 //!   is and is not enforced. Best effort or strict, a minimum ABI, no_new_privs, every thread.
+//! - [`sandboxer_env`]: the kernel sample sandboxer's `LL_*` variables as a policy and its
+//!   rules, parsed in place.
 //! - The small set of other syscalls a sandboxer needs ([`fs`], [`process`]), with an [`Errno`]
 //!   type and file descriptors ([`OwnedFd`], [`BorrowedFd`]) that never hold -1.
 #![no_std]
@@ -38,6 +40,7 @@ pub mod report;
 pub mod restrict;
 pub mod rule;
 pub mod ruleset;
+pub mod sandboxer_env;
 pub mod uapi;
 
 pub use abi::{Abi, Errata, Kernel, Support};
