@@ -97,3 +97,10 @@ impl fmt::Display for Report {
         Ok(())
     }
 }
+
+impl From<landlocked_core::Report> for Report {
+    /// A core report, with no skipped rule.
+    fn from(inner: landlocked_core::Report) -> Report {
+        Report { inner, skipped: Vec::new() }
+    }
+}
