@@ -152,8 +152,11 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// Two distinct ports free right now (both are held while the second is chosen).
+fn two_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
 }
 
 macro_rules! need_landlock {
@@ -236,7 +239,7 @@ fn tcp_ports() {
     if !AccessNet::for_abi(abi).contains(AccessNet::TCP) {
         return;
     }
-    let (allowed, denied) = (free_port(), free_port());
+    let (allowed, denied) = two_ports();
     let opt = allowed.to_string();
     assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {allowed}")).result(), "ok");
     assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {denied}")).result(), "EACCES");
@@ -247,7 +250,7 @@ fn tcp_ports() {
     let l1 = TcpListener::bind("127.0.0.1:0").unwrap();
     let l2 = TcpListener::bind("127.0.0.1:0").unwrap();
     let (p1, p2) = (l1.local_addr().unwrap().port(), l2.local_addr().unwrap().port());
-    let list = format!("{p1},{}", free_port());
+    let list = format!("{p1},{}", two_ports().0);
     assert_eq!(sandboxed(&["--connect-tcp", &list], &format!("connect-tcp {p1}")).result(), "ok");
     assert_eq!(
         sandboxed(&["--connect-tcp", &list], &format!("connect-tcp {p2}")).result(),
@@ -260,7 +263,7 @@ fn tcp_ports() {
 #[test]
 fn udp_ports_are_enforced_or_reported() {
     let Some(abi) = abi() else { return };
-    let (allowed, denied) = (free_port(), free_port());
+    let (allowed, denied) = two_ports();
     let opt = allowed.to_string();
     let r = sandboxed(&["--bind-udp", &opt], &format!("bind-udp {denied}"));
     if AccessNet::for_abi(abi).contains(AccessNet::BIND_UDP) {
@@ -603,7 +606,7 @@ fn the_sample_variables() {
     assert!(r.stderr.contains("/nonexistent/ll"), "{}", r.stderr);
 
     if AccessNet::for_abi(abi).contains(AccessNet::TCP) {
-        let (p, q) = (free_port(), free_port());
+        let (p, q) = two_ports();
         let unset = sample(&base, &format!("bind-tcp {q}"));
         assert_eq!(unset.result(), "ok", "unset: TCP binding unrestricted");
         let mut vars = base.to_vec();

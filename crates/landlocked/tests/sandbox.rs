@@ -193,3 +193,25 @@ fn strict_requests_fail_in_the_parent() {
     let err = Sandbox::new().min_abi(landlocked::Abi::LATEST).prepare();
     assert_eq!(err.is_ok(), abi == landlocked::Abi::LATEST);
 }
+
+#[test]
+fn groups_are_not_reported_for_rights_the_kernel_lacks() {
+    // Negotiated as for an ABI 4 kernel, which the running one (if it has ABI 4 or more) accepts.
+    let Some(abi) = landlock_abi() else { return };
+    if abi < landlocked::Abi::V4 {
+        return;
+    }
+    let v4 = Kernel::with_abi(landlocked::Abi::V4, landlocked_core::Errata::empty());
+    // read_write includes ioctl_dev and resolve_unix, which ABI 4 cannot restrict: no matter.
+    let prepared = Sandbox::new().read_write(["/tmp"]).prepare_on(&v4).unwrap();
+    assert_eq!(prepared.report().status(), Status::Full);
+    // A rule made only of such a right is reported: what it asks for cannot be done.
+    let prepared = Sandbox::new().unix_sockets(["/tmp"]).prepare_on(&v4).unwrap();
+    assert_eq!(prepared.report().status(), Status::Partial);
+    assert_eq!(prepared.report().missing().fs, landlocked::AccessFs::RESOLVE_UNIX);
+    // A policy that names its rights gets them reported.
+    let mut explicit = Sandbox::empty();
+    explicit.handle_fs(landlocked::Handled::Only(landlocked::AccessFs::all()));
+    let prepared = explicit.read_write(["/tmp"]).prepare_on(&v4).unwrap();
+    assert!(prepared.report().missing().fs.contains(landlocked::AccessFs::IOCTL_DEV));
+}
