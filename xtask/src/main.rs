@@ -2,6 +2,7 @@
 
 mod apt;
 mod cache;
+mod fuzz;
 mod run;
 mod uapi;
 
@@ -14,6 +15,9 @@ commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
   test        everything CI checks: fetch what the tests need, then run the test suites
+  fuzz-smoke [SECONDS]
+              a short run of each fuzz target (policy files, the LL_* variables), SECONDS
+              each (30 by default); installs cargo-fuzz from crates.io if it is missing
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
         Some("test") => run::test(&args[1..]),
+        Some("fuzz-smoke") => fuzz::smoke(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
