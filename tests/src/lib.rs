@@ -17,6 +17,11 @@ use std::fmt;
 
 use landlocked_core::{Kernel, Support};
 
+mod cases;
+pub mod ops;
+pub mod sandbox;
+pub mod scratch;
+
 /// The result of one case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -29,23 +34,29 @@ pub enum Outcome {
 }
 
 /// A conformance case.
-#[derive(Clone, Copy)]
 pub struct Case {
-    /// Unique, without spaces: `fs.read.denied_outside_rules`.
-    pub name: &'static str,
+    /// Unique, without spaces: `fs.read_file.denied`.
+    pub name: String,
     /// Runs the case (forking as it needs) on a kernel described by `kernel`.
-    pub run: fn(&Kernel) -> Outcome,
+    pub run: Box<dyn Fn(&Kernel) -> Outcome>,
+}
+
+impl Case {
+    /// A case named `name` running `run`.
+    pub fn new(name: impl Into<String>, run: impl Fn(&Kernel) -> Outcome + 'static) -> Case {
+        Case { name: name.into(), run: Box::new(run) }
+    }
 }
 
 impl fmt::Debug for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)
+        f.write_str(&self.name)
     }
 }
 
 /// Every case of the suite.
 pub fn cases() -> Vec<Case> {
-    Vec::new()
+    cases::all()
 }
 
 /// One protocol line for a case.
@@ -96,7 +107,7 @@ pub fn run_all(kernel: &Kernel, filter: &str, mut each: impl FnMut(&str)) -> Sum
             Outcome::Fail(_) => summary.fail += 1,
             Outcome::Skip(_) => summary.skip += 1,
         }
-        each(&case_line(case.name, &outcome));
+        each(&case_line(&case.name, &outcome));
     }
     summary
 }

@@ -3,10 +3,11 @@
 use crate::abi::Kernel;
 use crate::error::Error;
 use crate::negotiate::{Plan, RulesSummary, negotiate};
+use crate::policy::OnMissing;
 use crate::policy::{Policy, Rules};
 use crate::report::Report;
 use crate::restrict;
-use crate::ruleset::Ruleset;
+use crate::ruleset::{self, Ruleset};
 
 /// Probes the running kernel, negotiates `policy`, adds `rules` and enforces the domain on the
 /// calling process.
@@ -37,6 +38,12 @@ pub fn apply<R: Rules + ?Sized>(plan: &Plan, rules: &R) -> Result<Report, Error>
             ruleset.add_rules(rules)?;
             ruleset.restrict_self()
         }
-        None => restrict::without_domain(plan),
+        None => {
+            // No domain, yet a path that does not exist is still bad input, on every kernel.
+            if plan.on_missing == OnMissing::Error {
+                ruleset::check_paths(rules)?;
+            }
+            restrict::without_domain(plan)
+        }
     }
 }

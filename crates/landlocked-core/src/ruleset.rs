@@ -161,6 +161,18 @@ impl Ruleset {
     }
 }
 
+/// Checks that every path rule's path can be opened, for a plan without a domain: bad input is
+/// an error whether or not the kernel can enforce anything.
+pub(crate) fn check_paths<R: Rules + ?Sized>(rules: &R) -> Result<(), Error> {
+    rules.try_for_each(&mut |index, rule| match rule {
+        Rule::Path { source: PathSource::Path(path), .. } => match open_path(index, path)? {
+            Ok(_) => Ok(()),
+            Err(errno) => Err(Error::OpenPath { rule: index, errno }),
+        },
+        _ => Ok(()),
+    })
+}
+
 /// Opens a rule's path `O_PATH | O_CLOEXEC`, NUL-terminating it in a stack buffer. The outer
 /// error is a malformed path, the inner one the kernel's answer.
 fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>, Error> {

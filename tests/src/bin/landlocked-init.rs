@@ -23,6 +23,33 @@ fn mount(source: &str, target: &str, fstype: &str) {
     }
 }
 
+/// Brings the loopback interface up: the network cases bind and connect on 127.0.0.1.
+fn loopback_up() {
+    // SAFETY: a plain socket for interface ioctls.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        println!("landlocked-init: no IPv4 socket: {}", std::io::Error::last_os_error());
+        return;
+    }
+    // SAFETY: an all-zero ifreq is valid.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in ifr.ifr_name.iter_mut().zip(b"lo") {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: `ifr` is a valid ifreq naming "lo"; the ioctls read and write its flags.
+    let ok = unsafe {
+        libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) == 0 && {
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) == 0
+        }
+    };
+    if !ok {
+        println!("landlocked-init: cannot bring lo up: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: closing our socket.
+    unsafe { libc::close(fd) };
+}
+
 fn power_off() -> ! {
     let _ = std::io::stdout().flush();
     // SAFETY: reboot with the power-off command only ends the machine.
@@ -39,6 +66,8 @@ fn main() {
         mount("sysfs", "/sys", "sysfs");
         mount("tmpfs", "/tmp", "tmpfs");
         mount("securityfs", "/sys/kernel/security", "securityfs");
+        mount("devtmpfs", "/dev", "devtmpfs");
+        loopback_up();
     }
     let filter = std::env::args().nth(1).unwrap_or_default();
     let kernel = Kernel::probe();
