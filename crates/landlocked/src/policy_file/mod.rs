@@ -50,6 +50,9 @@
 //!   may have an empty `allowed_access`;
 //! - a port must be 0 to 65535 (landlockconfig takes any 64-bit number; the kernel refuses
 //!   larger ones anyway).
+//!
+//! Limits, so that no file makes the parser run away: a `parent` string expands to at most 4096
+//! paths, a file to at most 65536 rules, and JSON nests at most 64 levels.
 
 mod json;
 mod schema;

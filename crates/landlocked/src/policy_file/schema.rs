@@ -287,6 +287,7 @@ pub(crate) fn check(root: &Node, format: Format) -> Result<Parsed> {
     }
     let abi = parsed.abi;
 
+    let (mut path_index, mut port_index) = (HashMap::new(), HashMap::new());
     let mut empty = true;
     for (snake, key, node) in &top.found {
         match *snake {
@@ -343,7 +344,12 @@ pub(crate) fn check(root: &Node, format: Format) -> Result<Parsed> {
                         for path in
                             expand(&pieces, &variables).map_err(|m| SpanError::new(at, m))?
                         {
-                            merge(&mut parsed.paths, PathBuf::from(path), access, quiet, at);
+                            merge(
+                                &mut parsed.paths,
+                                &mut path_index,
+                                (PathBuf::from(path), access, quiet),
+                                at,
+                            )?;
                         }
                     }
                 }
@@ -367,7 +373,12 @@ pub(crate) fn check(root: &Node, format: Format) -> Result<Parsed> {
                     let ports = fields.require("port", format, what)?;
                     for port in array(ports, "port", false)? {
                         let p = integer(port, "a port", 0..=65535)? as u16;
-                        merge(&mut parsed.ports, p, access, quiet, port.span.start);
+                        merge(
+                            &mut parsed.ports,
+                            &mut port_index,
+                            (p, access, quiet),
+                            port.span.start,
+                        )?;
                     }
                 }
             }
@@ -390,6 +401,10 @@ pub(crate) fn check(root: &Node, format: Format) -> Result<Parsed> {
     Ok(parsed)
 }
 
+/// The most paths one `parent` string may expand to: several references multiply their
+/// variables' values, and a file must not make the parser build billions of paths.
+const MAX_EXPANSION: usize = 4096;
+
 /// Every path a template stands for: the product of its variables' values, in order.
 fn expand(
     pieces: &[Piece<'_>],
@@ -402,6 +417,9 @@ fn expand(
             Piece::Var(name) => {
                 let values =
                     variables.get(*name).ok_or_else(|| format!("undefined variable \"{name}\""))?;
+                if out.len().saturating_mul(values.len()) > MAX_EXPANSION {
+                    return Err(format!("the variables expand to more than {MAX_EXPANSION} paths"));
+                }
                 out = out
                     .iter()
                     .flat_map(|prefix| values.iter().map(move |v| format!("{prefix}{v}")))
@@ -414,21 +432,30 @@ fn expand(
     Ok(out)
 }
 
-/// Adds a rule, merging it with an earlier one on the same object.
-fn merge<K: PartialEq, A: Copy + std::ops::BitOrAssign>(
+/// The most path rules a file may expand to.
+const MAX_RULES: usize = 65536;
+
+/// Adds a rule, merging it with an earlier one on the same object (`index` finds it).
+fn merge<K: Eq + std::hash::Hash + Clone, A: Copy + std::ops::BitOrAssign>(
     rules: &mut Vec<(K, A, bool, usize)>,
-    key: K,
-    access: A,
-    quiet: bool,
+    index: &mut HashMap<K, usize>,
+    (key, access, quiet): (K, A, bool),
     at: usize,
-) {
-    match rules.iter_mut().find(|(k, ..)| *k == key) {
-        Some(rule) => {
-            rule.1 |= access;
-            rule.2 |= quiet;
+) -> Result<()> {
+    match index.get(&key) {
+        Some(&i) => {
+            rules[i].1 |= access;
+            rules[i].2 |= quiet;
         }
-        None => rules.push((key, access, quiet, at)),
+        None if rules.len() >= MAX_RULES => {
+            return Err(SpanError::new(at, format!("more than {MAX_RULES} rules")));
+        }
+        None => {
+            index.insert(key.clone(), rules.len());
+            rules.push((key, access, quiet, at));
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -465,5 +492,10 @@ mod tests {
         assert_eq!(expand(&pieces, &vars).unwrap(), ["/1/x", "/1/y", "/2/x", "/2/y"]);
         assert!(expand(&template("/${none}").unwrap(), &vars).unwrap().is_empty());
         assert!(expand(&template("${c}").unwrap(), &vars).unwrap_err().contains("undefined"));
+        let many: HashMap<String, Vec<String>> =
+            [("v".to_string(), (0..64).map(|i| i.to_string()).collect())].into();
+        assert_eq!(expand(&template("${v}/${v}").unwrap(), &many).unwrap().len(), 4096);
+        let err = expand(&template("${v}/${v}/${v}").unwrap(), &many).unwrap_err();
+        assert_eq!(err, "the variables expand to more than 4096 paths");
     }
 }
