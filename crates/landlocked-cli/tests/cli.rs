@@ -646,3 +646,80 @@ fn the_sample_variables() {
         assert!(r.error_line().contains("LL_QUIET_ACCESS"), "{}", r.stderr);
     }
 }
+
+/// `landlocked` on a kernel whose Landlock syscalls fail with `errno` (as a kernel without
+/// Landlock, `ENOSYS`, or with Landlock disabled at boot, `EOPNOTSUPP`): a seccomp filter
+/// installed in the child before it executes landlocked.
+fn without_landlock(errno: u32, args: &[&str]) -> Run {
+    without_landlock_env(errno, args, &[])
+}
+
+fn without_landlock_env(errno: u32, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = landlocked();
+    cmd.args(args).envs(vars.iter().copied());
+    // SAFETY: only prctl calls with a filter that lives in this closure's stack frame.
+    unsafe {
+        cmd.pre_exec(move || {
+            const RET_ERRNO: u32 = 0x0005_0000;
+            const RET_ALLOW: u32 = 0x7fff_0000;
+            let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
+                code: code as u16,
+                jt,
+                jf,
+                k,
+            };
+            let filter = [
+                // The syscall number, then 444..=446 (the same on x86_64 and aarch64) fail.
+                op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0),
+                op(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, 0, 2, 444),
+                op(libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K, 1, 0, 446),
+                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ERRNO | errno),
+                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ALLOW),
+            ];
+            let prog =
+                libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut _ };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Run::of(cmd.output().unwrap())
+}
+
+#[test]
+fn landlock_missing_is_an_error_unless_best_effort_and_always_said() {
+    let r = without_landlock(libc::ENOSYS as u32, &["status", "--json"]);
+    assert!(r.stdout.contains("\"landlock\": \"not_built\""), "{}", r.stdout);
+    assert!(r.stdout.contains("\"abi\": null"));
+    let r = without_landlock(libc::EOPNOTSUPP as u32, &["status"]);
+    assert!(r.stdout.starts_with("Landlock:        disabled at boot"), "{}", r.stdout);
+
+    let r = without_landlock(libc::ENOSYS as u32, &["run", "--ro", "/", "--", "true"]);
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("not built"), "{}", r.stderr);
+    assert!(r.error_line().contains("--best-effort"), "{}", r.stderr);
+    let r = without_landlock(libc::EOPNOTSUPP as u32, &["run", "--strict", "--ro", "/", "true"]);
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("disabled"), "{}", r.stderr);
+    // Best effort runs the command, and says so even with --quiet.
+    for quiet in [false, true] {
+        let mut args = vec!["run", "--best-effort", "--ro", "/", "--", "sh", "-c", "exit 4"];
+        if quiet {
+            args.insert(1, "--quiet");
+        }
+        let r = without_landlock(libc::ENOSYS as u32, &args);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(r.stderr.contains("running unsandboxed"), "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+    // The sample's interface fails without Landlock, as the sample does.
+    let ro = system_ro();
+    let vars = [("LL_FS_RO", ro.as_str()), ("LL_FS_RW", "")];
+    let r = without_landlock_env(libc::ENOSYS as u32, &["run", "--", "true"], &vars);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.error_line().contains("not built"), "{}", r.stderr);
+}
