@@ -173,7 +173,7 @@ pub fn check(args: &mut Args) -> Result<i32, Fail> {
     }
     for s in report.skipped() {
         println!(
-            "missing path: {}: {} ({})",
+            "missing path: {}: {}: {}",
             s.rule.origin.as_deref().unwrap_or(""),
             s.rule.target(),
             s.errno

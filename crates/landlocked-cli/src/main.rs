@@ -56,8 +56,7 @@ fn one_line(message: &str) -> String {
 
 fn dispatch(args: &mut Args) -> Result<i32, Fail> {
     let Some(command) = args.next_word() else {
-        eprint!("{HELP}");
-        return Err(fail("no command given"));
+        return Err(fail("no command given: run, status, check or help (landlocked --help)"));
     };
     match command.to_string_lossy().as_ref() {
         "run" => run::run(args),

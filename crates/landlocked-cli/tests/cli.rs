@@ -473,6 +473,7 @@ fn bad_input_is_exit_125_and_one_line_naming_it() {
         (&["check"], "no POLICY"),
         (&["status", "--yaml"], "--yaml"),
         (&["frobnicate"], "frobnicate"),
+        (&[], "no command given"),
         (&["run", "--", "true"], "LL_FS_RO is not set"),
     ];
     for (args, expected) in cases {
