@@ -1,9 +1,11 @@
-//! `cargo xtask test`: fetch what the tests need, then run every suite.
+//! `cargo xtask test`: fetch what the tests need, then run every suite: the host's, then the
+//! conformance suite on every kernel under QEMU (`cargo xtask vmtest`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::uapi;
+use crate::kernels::{self, Fetch};
+use crate::{uapi, vmtest};
 
 /// The workspace root (the parent of `xtask/`).
 pub fn project_root() -> PathBuf {
@@ -19,7 +21,8 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
 }
 
-fn cargo() -> Command {
+/// `cargo`, the one running this xtask when there is one.
+pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -35,6 +38,12 @@ pub fn test(args: &[String]) -> Result<(), String> {
     for target in ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"] {
         run(cargo().args(["build", "--locked", "-p", "landlocked-core", "--target", target]))?;
     }
+    // The conformance suite on every kernel of the manifest, each image first brought up to the
+    // newest package of its suite (the index is refreshed at most every 12 hours).
+    for kernel in kernels::manifest() {
+        kernel.image(Fetch::Newest)?;
+    }
+    vmtest::vmtest(&vmtest::Options::default())?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }

@@ -38,9 +38,9 @@ fn loopback_up() {
     }
     // SAFETY: `ifr` is a valid ifreq naming "lo"; the ioctls read and write its flags.
     let ok = unsafe {
-        libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) == 0 && {
+        libc::ioctl(fd, libc::SIOCGIFFLAGS as libc::Ioctl, &mut ifr) == 0 && {
             ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) == 0
+            libc::ioctl(fd, libc::SIOCSIFFLAGS as libc::Ioctl, &ifr) == 0
         }
     };
     if !ok {

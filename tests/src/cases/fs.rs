@@ -1,7 +1,7 @@
 //! Filesystem rights: each operation allowed where a rule grants its right and denied with the
 //! exact errno where none does, from the ABI that introduced the right.
 
-use landlocked_core::{Abi, AccessFs, AccessNet, Errno, Handled, Kernel, Policy, Rule, Scope};
+use landlocked_core::{Abi, AccessFs, AccessNet, Errno, Handled, Kernel, Policy, Rule, Scope, Status};
 
 use super::{Checks, denied_since, expect_op, harness};
 use crate::ops::{self, UnixListener};
@@ -197,7 +197,13 @@ fn allowed(op: &FsOp, kernel: &Kernel) -> Outcome {
     match run.enforce {
         Ok(report) => {
             let mut c = Checks::default();
-            c.eq("status", report.status(), super::status_on(kernel));
+            // A rule granting a right the kernel cannot restrict leaves it allowed everywhere:
+            // the report must call that partial.
+            let status = match kernel.support.abi() {
+                Some(abi) if abi < op.since => Status::Partial,
+                _ => super::status_on(kernel),
+            };
+            c.eq("status", report.status(), status);
             if let Outcome::Fail(f) =
                 expect_op(run.op.unwrap_or(Err(Errno::EIO)), op.success, &report)
             {
@@ -275,8 +281,9 @@ fn cross_directory(kernel: &Kernel, grant_refer: bool, link: bool) -> Outcome {
     };
     let mut c = Checks::default();
     c.eq("refer_always_denied", report.refer_always_denied, kernel.support.abi() == Some(Abi::V1));
-    // A rule that grants refer on ABI 1 cannot be honoured: the report must say so.
-    let refer_missing = grant_refer && kernel.support.abi() == Some(Abi::V1);
+    // A rule that grants refer cannot be honoured on ABI 1, nor anything without Landlock: the
+    // report must say so.
+    let refer_missing = grant_refer && matches!(kernel.support.abi(), None | Some(Abi::V1));
     c.eq("refer reported missing", report.missing().fs.contains(AccessFs::REFER), refer_missing);
     if let Outcome::Fail(f) = expect_op(run.op.unwrap_or(Err(Errno::EIO)), want, &report) {
         return Outcome::Fail(f);

@@ -1,0 +1,433 @@
+//! `cargo xtask kernels build`: a minimal Landlock-enabled kernel image built from a source
+//! tarball, for the ABI versions no distribution archive here holds.
+//!
+//! `make tinyconfig`, then the fragment in `xtask/kernel-config/` (common options plus the
+//! architecture's console and power-off), then `make olddefconfig` and every option of the
+//! fragment is checked to have survived. x86_64 builds `bzImage`, arm64 `Image` with Debian's
+//! `gcc-aarch64-linux-gnu`. Builds are out of tree (`O=`), so one extracted source tree serves
+//! both architectures and is never built in.
+//!
+//! The cache (`<cache>/kernels/`): `tarballs/` (downloads, checked against kernel.org's
+//! published sha256), `src/<source>/` (extracted trees), `obj/<source>-<arch>/` (build trees,
+//! with `build.log`), and `built/<source>-<arch>-<fragment>/` holding `image`, `version`, `abi`
+//! and `seconds`, where `<source>` is the first 16 hex digits of the tarball's sha256 and
+//! `<fragment>` a hash of the configuration fragment: a changed fragment or tarball builds anew.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::cache;
+
+/// Where the configuration fragments live in the repository.
+fn fragment_dir() -> PathBuf {
+    crate::run::project_root().join("xtask/kernel-config")
+}
+
+/// An architecture to build for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// x86_64 `bzImage`.
+    X86_64,
+    /// arm64 `Image`, cross-compiled.
+    Aarch64,
+}
+
+impl Target {
+    /// Both.
+    pub const ALL: [Target; 2] = [Target::X86_64, Target::Aarch64];
+
+    /// The name on the command line and in the cache.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::X86_64 => "x86_64",
+            Target::Aarch64 => "aarch64",
+        }
+    }
+
+    /// Parses `x86_64` or `aarch64`.
+    pub fn parse(s: &str) -> Result<Target, String> {
+        match s {
+            "x86_64" => Ok(Target::X86_64),
+            "aarch64" | "arm64" => Ok(Target::Aarch64),
+            _ => Err(format!("unknown architecture `{s}` (x86_64 or aarch64)")),
+        }
+    }
+
+    fn make_args(self) -> Vec<&'static str> {
+        match self {
+            Target::X86_64 => vec!["ARCH=x86_64"],
+            Target::Aarch64 => vec!["ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-"],
+        }
+    }
+
+    fn image_target(self) -> &'static str {
+        match self {
+            Target::X86_64 => "bzImage",
+            Target::Aarch64 => "Image",
+        }
+    }
+
+    fn image_path(self) -> &'static str {
+        match self {
+            Target::X86_64 => "arch/x86/boot/bzImage",
+            Target::Aarch64 => "arch/arm64/boot/Image",
+        }
+    }
+}
+
+/// A built image and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Built {
+    /// The kernel image, ready for `qemu -kernel`.
+    pub image: PathBuf,
+    /// The kernel version from the source's Makefile (`6.12.57`).
+    pub version: String,
+    /// The Landlock ABI a kernel of that version reports, if it has Landlock.
+    pub abi: Option<u32>,
+    /// How long the build took, in seconds (0 when it came from the cache).
+    pub seconds: u64,
+    /// Whether it came from the cache.
+    pub cached: bool,
+}
+
+/// The Landlock ABI of a mainline kernel version (`major.minor`), from the ABI table.
+pub fn abi_of_version(major: u32, minor: u32) -> Option<u32> {
+    let v = major * 100 + minor;
+    Some(match v {
+        ..513 => return None,
+        513..=518 => 1,
+        519..=601 => 2,
+        602..=606 => 3,
+        607..=609 => 4,
+        610..=611 => 5,
+        612..=614 => 6,
+        615..=699 => 7,
+        700 => 8,
+        701 => 9,
+        702 => 10,
+        703 => 11,
+        _ => return None,
+    })
+}
+
+/// The Linux version a kernel.org tarball for `version` is named after, and its directory.
+fn kernel_org_url(version: &str) -> Result<(String, String), String> {
+    let major = version
+        .split('.')
+        .next()
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+    let Some(major) = major.filter(|_| version.split('.').count() >= 2) else {
+        return Err(format!("`{version}` is not a kernel version like 6.7 or 6.10.14"));
+    };
+    Ok((
+        format!("https://cdn.kernel.org/pub/linux/kernel/v{major}.x/"),
+        format!("linux-{version}.tar.xz"),
+    ))
+}
+
+/// Downloads `linux-VERSION.tar.xz` from kernel.org into the cache and checks it against the
+/// published `sha256sums.asc`.
+pub fn download(version: &str) -> Result<PathBuf, String> {
+    let (base, file) = kernel_org_url(version)?;
+    let dir = cache::dir().join("kernels/tarballs");
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tarball = dir.join(&file);
+    let sums = fetch_text(&format!("{base}sha256sums.asc")).map_err(|e| {
+        format!(
+            "cannot reach kernel.org to fetch Linux {version} ({e}); this machine may reach only \
+             package registries: build from a local tarball instead with \
+             `cargo xtask kernels build --source TARBALL` (Debian's linux-source-X.Y packages \
+             hold one in /usr/src)"
+        )
+    })?;
+    let expected = sums
+        .lines()
+        .find_map(|l| {
+            l.split_once("  ")
+                .filter(|(_, name)| name.trim() == file)
+                .map(|(sum, _)| sum.to_owned())
+        })
+        .ok_or_else(|| format!("{file} is not listed in {base}sha256sums.asc: no such version?"))?;
+    if !tarball.is_file() || sha256(&tarball)? != expected {
+        eprintln!("xtask: downloading {base}{file}");
+        let partial = dir.join(format!("{file}.partial"));
+        let status = Command::new("curl")
+            .args(["-fsSL", "--retry", "3", "-o"])
+            .arg(&partial)
+            .arg(format!("{base}{file}"))
+            .status()
+            .map_err(|e| format!("cannot run curl: {e}"))?;
+        if !status.success() {
+            return Err(format!("downloading {base}{file} failed ({status})"));
+        }
+        let got = sha256(&partial)?;
+        if got != expected {
+            let _ = fs::remove_file(&partial);
+            return Err(format!(
+                "{file}: sha256 {got} does not match kernel.org's published {expected}"
+            ));
+        }
+        fs::rename(&partial, &tarball).map_err(|e| e.to_string())?;
+    }
+    Ok(tarball)
+}
+
+fn fetch_text(url: &str) -> Result<String, String> {
+    let out = Command::new("curl")
+        .args(["-fsSL", "--max-time", "30", url])
+        .output()
+        .map_err(|e| format!("cannot run curl: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("{url} is not text"))
+}
+
+/// The sha256 of a file, in hex.
+fn sha256(path: &Path) -> Result<String, String> {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run sha256sum: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("sha256sum {} failed", path.display()));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("sha256sum {}: no output", path.display()))
+}
+
+/// FNV-1a, enough to tell one configuration fragment from another.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+
+/// The fragment for `target`: the common options, then the architecture's.
+pub fn fragment(target: Target) -> Result<String, String> {
+    let mut text = String::new();
+    for name in ["common.config", &format!("{}.config", target.name())] {
+        let path = fragment_dir().join(name);
+        text.push_str(&fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    Ok(text)
+}
+
+/// The `CONFIG_...=value` lines of a fragment.
+fn fragment_options(fragment: &str) -> Vec<&str> {
+    fragment.lines().map(str::trim).filter(|l| l.starts_with("CONFIG_")).collect()
+}
+
+/// The options of `fragment` missing from a final `.config`: unknown to this kernel version, or
+/// overridden by a dependency that is not met.
+fn missing_options<'a>(fragment: &'a str, config: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = config.lines().map(str::trim).collect();
+    fragment_options(fragment).into_iter().filter(|opt| !lines.contains(opt)).collect()
+}
+
+/// `VERSION.PATCHLEVEL.SUBLEVEL` from a kernel's top Makefile.
+fn makefile_version(makefile: &str) -> Option<(u32, u32, String)> {
+    let field = |name: &str| {
+        makefile.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == name).then(|| v.trim().to_owned())
+        })
+    };
+    let major: u32 = field("VERSION")?.parse().ok()?;
+    let minor: u32 = field("PATCHLEVEL")?.parse().ok()?;
+    let sub = field("SUBLEVEL").unwrap_or_default();
+    let extra = field("EXTRAVERSION").unwrap_or_default();
+    let version = match sub.as_str() {
+        "" | "0" => format!("{major}.{minor}{extra}"),
+        s => format!("{major}.{minor}.{s}{extra}"),
+    };
+    Some((major, minor, version))
+}
+
+/// Extracts `tarball` once into the cache and returns the source tree.
+fn extract(tarball: &Path, key: &str) -> Result<PathBuf, String> {
+    let dir = cache::dir().join("kernels/src").join(key);
+    let done = dir.join(".extracted");
+    if let Ok(top) = fs::read_to_string(&done) {
+        return Ok(dir.join(top.trim()));
+    }
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    eprintln!("xtask: extracting {}", tarball.display());
+    let status = Command::new("tar")
+        .arg("-xf")
+        .arg(tarball)
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if !status.success() {
+        return Err(format!("extracting {} failed", tarball.display()));
+    }
+    let top = fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().join("Makefile").is_file())
+        .ok_or_else(|| format!("{} holds no kernel source tree", tarball.display()))?
+        .file_name();
+    let top = top.to_string_lossy().into_owned();
+    fs::write(&done, &top).map_err(|e| e.to_string())?;
+    Ok(dir.join(top))
+}
+
+/// Runs `make` in the build tree, its output going to `log`.
+fn make(src: &Path, obj: &Path, target: Target, args: &[&str], log: &Path) -> Result<(), String> {
+    let log_file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut cmd = Command::new("make");
+    cmd.arg("-C")
+        .arg(src)
+        .arg(format!("O={}", obj.display()))
+        .args(target.make_args())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log_file);
+    let status = cmd.status().map_err(|e| {
+        format!("cannot run make (install make, flex, bison, bc, libelf-dev, libssl-dev): {e}")
+    })?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(15).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    Err(format!(
+        "make {} for {} failed; the end of {}:\n{}",
+        args.join(" "),
+        target.name(),
+        log.display(),
+        tail.join("\n")
+    ))
+}
+
+/// Builds (or finds in the cache) the image of `tarball` for `target`.
+pub fn build(tarball: &Path, target: Target) -> Result<Built, String> {
+    if !tarball.is_file() {
+        return Err(format!("{}: no such tarball", tarball.display()));
+    }
+    let fragment = fragment(target)?;
+    let key = sha256(tarball)?[..16].to_owned();
+    let built_dir = cache::dir().join("kernels/built").join(format!(
+        "{key}-{}-{:016x}",
+        target.name(),
+        fnv1a(fragment.as_bytes())
+    ));
+    let read = |name: &str| fs::read_to_string(built_dir.join(name)).map(|s| s.trim().to_owned());
+    if let (Ok(version), true) = (read("version"), built_dir.join("image").is_file()) {
+        let abi = read("abi").ok().and_then(|a| a.parse().ok());
+        let seconds = read("seconds").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+        return Ok(Built { image: built_dir.join("image"), version, abi, seconds, cached: true });
+    }
+
+    let src = extract(tarball, &key)?;
+    let makefile = fs::read_to_string(src.join("Makefile")).map_err(|e| e.to_string())?;
+    let (major, minor, version) = makefile_version(&makefile)
+        .ok_or_else(|| format!("{}: no kernel version in its Makefile", tarball.display()))?;
+    let obj = cache::dir().join("kernels/obj").join(format!("{key}-{}", target.name()));
+    fs::create_dir_all(&obj).map_err(|e| format!("{}: {e}", obj.display()))?;
+    let log = obj.join("build.log");
+    let _ = fs::remove_file(&log);
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    eprintln!(
+        "xtask: building Linux {version} for {} with make -j{jobs} (log: {})",
+        target.name(),
+        log.display()
+    );
+    let start = Instant::now();
+
+    make(&src, &obj, target, &["tinyconfig"], &log)?;
+    let config_path = obj.join(".config");
+    let mut config = fs::read_to_string(&config_path).map_err(|e| e.to_string())?;
+    // Later assignments override earlier ones when kconfig reads a .config.
+    config.push('\n');
+    config.push_str(&fragment);
+    fs::write(&config_path, config).map_err(|e| e.to_string())?;
+    make(&src, &obj, target, &["olddefconfig"], &log)?;
+    let final_config = fs::read_to_string(&config_path).map_err(|e| e.to_string())?;
+    let missing = missing_options(&fragment, &final_config);
+    if !missing.is_empty() {
+        return Err(format!(
+            "Linux {version} ({}) does not take these options of xtask/kernel-config: {}",
+            target.name(),
+            missing.join(" ")
+        ));
+    }
+    make(&src, &obj, target, &[&format!("-j{jobs}"), target.image_target()], &log)?;
+    let seconds = start.elapsed().as_secs();
+
+    fs::create_dir_all(&built_dir).map_err(|e| e.to_string())?;
+    fs::copy(obj.join(target.image_path()), built_dir.join("image"))
+        .map_err(|e| format!("copying the image: {e}"))?;
+    let abi = abi_of_version(major, minor);
+    fs::write(built_dir.join("abi"), abi.map_or_else(|| "none".to_owned(), |a| a.to_string()))
+        .map_err(|e| e.to_string())?;
+    fs::write(built_dir.join("seconds"), seconds.to_string()).map_err(|e| e.to_string())?;
+    // Written last: its presence marks a complete entry.
+    fs::write(built_dir.join("version"), &version).map_err(|e| e.to_string())?;
+    Ok(Built { image: built_dir.join("image"), version, abi, seconds, cached: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abi_table() {
+        assert_eq!(abi_of_version(5, 10), None);
+        assert_eq!(abi_of_version(5, 13), Some(1));
+        assert_eq!(abi_of_version(6, 1), Some(2));
+        assert_eq!(abi_of_version(6, 2), Some(3));
+        assert_eq!(abi_of_version(6, 7), Some(4));
+        assert_eq!(abi_of_version(6, 10), Some(5));
+        assert_eq!(abi_of_version(6, 12), Some(6));
+        assert_eq!(abi_of_version(6, 18), Some(7));
+        assert_eq!(abi_of_version(7, 0), Some(8));
+        assert_eq!(abi_of_version(7, 1), Some(9));
+        assert_eq!(abi_of_version(7, 2), Some(10));
+        assert_eq!(abi_of_version(7, 3), Some(11));
+        assert_eq!(abi_of_version(7, 4), None);
+    }
+
+    #[test]
+    fn makefile_versions() {
+        let mk = "# SPDX\nVERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 57\nEXTRAVERSION =\nNAME = Baby Opossum\n";
+        assert_eq!(makefile_version(mk), Some((6, 12, "6.12.57".into())));
+        let rc = "VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 0\nEXTRAVERSION = -rc7\n";
+        assert_eq!(makefile_version(rc), Some((7, 3, "7.3-rc7".into())));
+        assert_eq!(makefile_version("nothing"), None);
+    }
+
+    #[test]
+    fn urls_and_bad_versions() {
+        assert_eq!(
+            kernel_org_url("6.7").unwrap(),
+            ("https://cdn.kernel.org/pub/linux/kernel/v6.x/".into(), "linux-6.7.tar.xz".into())
+        );
+        assert!(kernel_org_url("latest").is_err());
+        assert!(kernel_org_url("6").is_err());
+    }
+
+    #[test]
+    fn fragments_are_checked_against_the_final_config() {
+        let frag = "# c\nCONFIG_A=y\nCONFIG_LSM=\"landlock\"\nCONFIG_B=y\n";
+        let config = "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_LSM=\"landlock\"\n";
+        assert_eq!(missing_options(frag, config), vec!["CONFIG_B=y"]);
+        for target in Target::ALL {
+            let f = fragment(target).unwrap();
+            assert!(fragment_options(&f).contains(&"CONFIG_SECURITY_LANDLOCK=y"));
+            assert!(fragment_options(&f).contains(&"CONFIG_LSM=\"landlock\""));
+        }
+    }
+}
