@@ -1,7 +1,9 @@
 //! Filesystem rights: each operation allowed where a rule grants its right and denied with the
 //! exact errno where none does, from the ABI that introduced the right.
 
-use landlocked_core::{Abi, AccessFs, AccessNet, Errno, Handled, Kernel, Policy, Rule, Scope, Status};
+use landlocked_core::{
+    Abi, AccessFs, AccessNet, Errno, Handled, Kernel, Policy, Rule, Scope, Status,
+};
 
 use super::{Checks, denied_since, expect_op, harness};
 use crate::ops::{self, UnixListener};
