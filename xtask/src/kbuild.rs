@@ -19,69 +19,45 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::cache;
+use crate::kernels::Arch;
 
 /// Where the configuration fragments live in the repository.
 fn fragment_dir() -> PathBuf {
     crate::run::project_root().join("xtask/kernel-config")
 }
 
-/// An architecture to build for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// x86_64 `bzImage`.
-    X86_64,
-    /// arm64 `Image`, cross-compiled.
-    Aarch64,
+fn make_args(arch: Arch) -> &'static [&'static str] {
+    match arch {
+        Arch::X86_64 => &["ARCH=x86_64"],
+        Arch::Aarch64 => &["ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-"],
+    }
 }
 
-impl Target {
-    /// Both.
-    pub const ALL: [Target; 2] = [Target::X86_64, Target::Aarch64];
-
-    /// The name on the command line and in the cache.
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::X86_64 => "x86_64",
-            Target::Aarch64 => "aarch64",
-        }
+fn image_target(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86_64 => "bzImage",
+        Arch::Aarch64 => "Image",
     }
+}
 
-    /// Parses `x86_64` or `aarch64`.
-    pub fn parse(s: &str) -> Result<Target, String> {
-        match s {
-            "x86_64" => Ok(Target::X86_64),
-            "aarch64" | "arm64" => Ok(Target::Aarch64),
-            _ => Err(format!("unknown architecture `{s}` (x86_64 or aarch64)")),
-        }
-    }
-
-    fn make_args(self) -> Vec<&'static str> {
-        match self {
-            Target::X86_64 => vec!["ARCH=x86_64"],
-            Target::Aarch64 => vec!["ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-"],
-        }
-    }
-
-    fn image_target(self) -> &'static str {
-        match self {
-            Target::X86_64 => "bzImage",
-            Target::Aarch64 => "Image",
-        }
-    }
-
-    fn image_path(self) -> &'static str {
-        match self {
-            Target::X86_64 => "arch/x86/boot/bzImage",
-            Target::Aarch64 => "arch/arm64/boot/Image",
-        }
+fn image_path(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86_64 => "arch/x86/boot/bzImage",
+        Arch::Aarch64 => "arch/arm64/boot/Image",
     }
 }
 
 /// A built image and what it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Built {
+    /// Its name in the manifest: `built-6.12`.
+    pub name: String,
+    /// Its architecture.
+    pub arch: Arch,
     /// The kernel image, ready for `qemu -kernel`.
     pub image: PathBuf,
+    /// The source it was built from (`linux-source-6.12 6.12.117-1`, a tarball's name).
+    pub origin: String,
     /// The kernel version from the source's Makefile (`6.12.57`).
     pub version: String,
     /// The Landlock ABI a kernel of that version reports, if it has Landlock.
@@ -206,10 +182,10 @@ fn fnv1a(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
 
-/// The fragment for `target`: the common options, then the architecture's.
-pub fn fragment(target: Target) -> Result<String, String> {
+/// The fragment for `arch`: the common options, then the architecture's.
+pub fn fragment(arch: Arch) -> Result<String, String> {
     let mut text = String::new();
-    for name in ["common.config", &format!("{}.config", target.name())] {
+    for name in ["common.config", &format!("{}.config", arch.name())] {
         let path = fragment_dir().join(name);
         text.push_str(&fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?);
     }
@@ -279,7 +255,7 @@ fn extract(tarball: &Path, key: &str) -> Result<PathBuf, String> {
 }
 
 /// Runs `make` in the build tree, its output going to `log`.
-fn make(src: &Path, obj: &Path, target: Target, args: &[&str], log: &Path) -> Result<(), String> {
+fn make(src: &Path, obj: &Path, arch: Arch, args: &[&str], log: &Path) -> Result<(), String> {
     let log_file = fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -289,7 +265,7 @@ fn make(src: &Path, obj: &Path, target: Target, args: &[&str], log: &Path) -> Re
     cmd.arg("-C")
         .arg(src)
         .arg(format!("O={}", obj.display()))
-        .args(target.make_args())
+        .args(make_args(arch))
         .args(args)
         .stdin(Stdio::null())
         .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
@@ -304,79 +280,132 @@ fn make(src: &Path, obj: &Path, target: Target, args: &[&str], log: &Path) -> Re
     let tail: Vec<&str> = text.lines().rev().take(15).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     Err(format!(
-        "make {} for {} failed; the end of {}:\n{}",
+        "make {} for {arch} failed; the end of {}:\n{}",
         args.join(" "),
-        target.name(),
         log.display(),
         tail.join("\n")
     ))
 }
 
-/// Builds (or finds in the cache) the image of `tarball` for `target`.
-pub fn build(tarball: &Path, target: Target) -> Result<Built, String> {
+fn built_root() -> PathBuf {
+    cache::dir().join("kernels/built")
+}
+
+/// The fragment part of a built directory's name: images built with another fragment are stale.
+fn fragment_key(arch: Arch) -> Result<String, String> {
+    Ok(format!("{:016x}", fnv1a(fragment(arch)?.as_bytes())))
+}
+
+/// Reads a complete built directory (`version` is written last).
+fn read_built(dir: &Path) -> Option<Built> {
+    let read = |name: &str| fs::read_to_string(dir.join(name)).map(|s| s.trim().to_owned()).ok();
+    let version = read("version")?;
+    let arch = Arch::ALL.into_iter().find(|a| Some(a.name()) == read("arch").as_deref())?;
+    let image = dir.join("image");
+    let name = read("name")?;
+    image.is_file().then(|| Built {
+        name,
+        arch,
+        image,
+        origin: read("origin").unwrap_or_default(),
+        version,
+        abi: read("abi").and_then(|a| a.parse().ok()),
+        seconds: read("seconds").and_then(|s| s.parse().ok()).unwrap_or(0),
+        cached: true,
+    })
+}
+
+/// Every image built with the current fragments, newest build first.
+pub fn cached_builds() -> Vec<Built> {
+    let Ok(entries) = fs::read_dir(built_root()) else { return Vec::new() };
+    let mut found: Vec<(std::time::SystemTime, Built)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let built = read_built(&e.path())?;
+            let current = fragment_key(built.arch).ok()?;
+            let name = e.file_name();
+            let fresh = name.to_string_lossy().ends_with(&current);
+            let time = e.metadata().and_then(|m| m.modified()).ok()?;
+            fresh.then_some((time, built))
+        })
+        .collect();
+    found.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+    found.into_iter().map(|(_, b)| b).collect()
+}
+
+/// Builds (or finds in the cache) the image of `tarball` for `arch`; `origin` says where the
+/// tarball came from, for listings.
+pub fn build(tarball: &Path, arch: Arch, origin: &str) -> Result<Built, String> {
     if !tarball.is_file() {
         return Err(format!("{}: no such tarball", tarball.display()));
     }
-    let fragment = fragment(target)?;
+    let fragment = fragment(arch)?;
     let key = sha256(tarball)?[..16].to_owned();
-    let built_dir = cache::dir().join("kernels/built").join(format!(
-        "{key}-{}-{:016x}",
-        target.name(),
-        fnv1a(fragment.as_bytes())
-    ));
-    let read = |name: &str| fs::read_to_string(built_dir.join(name)).map(|s| s.trim().to_owned());
-    if let (Ok(version), true) = (read("version"), built_dir.join("image").is_file()) {
-        let abi = read("abi").ok().and_then(|a| a.parse().ok());
-        let seconds = read("seconds").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-        return Ok(Built { image: built_dir.join("image"), version, abi, seconds, cached: true });
+    let built_dir = built_root().join(format!("{key}-{}-{}", arch.name(), fragment_key(arch)?));
+    if let Some(built) = read_built(&built_dir) {
+        return Ok(built);
     }
 
     let src = extract(tarball, &key)?;
     let makefile = fs::read_to_string(src.join("Makefile")).map_err(|e| e.to_string())?;
     let (major, minor, version) = makefile_version(&makefile)
         .ok_or_else(|| format!("{}: no kernel version in its Makefile", tarball.display()))?;
-    let obj = cache::dir().join("kernels/obj").join(format!("{key}-{}", target.name()));
+    let obj = cache::dir().join("kernels/obj").join(format!("{key}-{}", arch.name()));
     fs::create_dir_all(&obj).map_err(|e| format!("{}: {e}", obj.display()))?;
     let log = obj.join("build.log");
     let _ = fs::remove_file(&log);
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!(
-        "xtask: building Linux {version} for {} with make -j{jobs} (log: {})",
-        target.name(),
+        "xtask: building Linux {version} for {arch} with make -j{jobs} (log: {})",
         log.display()
     );
     let start = Instant::now();
 
-    make(&src, &obj, target, &["tinyconfig"], &log)?;
+    make(&src, &obj, arch, &["tinyconfig"], &log)?;
     let config_path = obj.join(".config");
     let mut config = fs::read_to_string(&config_path).map_err(|e| e.to_string())?;
     // Later assignments override earlier ones when kconfig reads a .config.
     config.push('\n');
     config.push_str(&fragment);
     fs::write(&config_path, config).map_err(|e| e.to_string())?;
-    make(&src, &obj, target, &["olddefconfig"], &log)?;
+    make(&src, &obj, arch, &["olddefconfig"], &log)?;
     let final_config = fs::read_to_string(&config_path).map_err(|e| e.to_string())?;
     let missing = missing_options(&fragment, &final_config);
     if !missing.is_empty() {
         return Err(format!(
-            "Linux {version} ({}) does not take these options of xtask/kernel-config: {}",
-            target.name(),
+            "Linux {version} ({arch}) does not take these options of xtask/kernel-config: {}",
             missing.join(" ")
         ));
     }
-    make(&src, &obj, target, &[&format!("-j{jobs}"), target.image_target()], &log)?;
+    make(&src, &obj, arch, &[&format!("-j{jobs}"), image_target(arch)], &log)?;
     let seconds = start.elapsed().as_secs();
 
-    fs::create_dir_all(&built_dir).map_err(|e| e.to_string())?;
-    fs::copy(obj.join(target.image_path()), built_dir.join("image"))
-        .map_err(|e| format!("copying the image: {e}"))?;
     let abi = abi_of_version(major, minor);
-    fs::write(built_dir.join("abi"), abi.map_or_else(|| "none".to_owned(), |a| a.to_string()))
-        .map_err(|e| e.to_string())?;
-    fs::write(built_dir.join("seconds"), seconds.to_string()).map_err(|e| e.to_string())?;
+    let name = format!("built-{major}.{minor}");
+    fs::create_dir_all(&built_dir).map_err(|e| e.to_string())?;
+    let write = |file: &str, text: &str| {
+        fs::write(built_dir.join(file), text)
+            .map_err(|e| format!("{}: {e}", built_dir.join(file).display()))
+    };
+    fs::copy(obj.join(image_path(arch)), built_dir.join("image"))
+        .map_err(|e| format!("copying the image: {e}"))?;
+    write("name", &name)?;
+    write("arch", arch.name())?;
+    write("origin", origin)?;
+    write("abi", &abi.map_or_else(|| "none".to_owned(), |a| a.to_string()))?;
+    write("seconds", &seconds.to_string())?;
     // Written last: its presence marks a complete entry.
-    fs::write(built_dir.join("version"), &version).map_err(|e| e.to_string())?;
-    Ok(Built { image: built_dir.join("image"), version, abi, seconds, cached: false })
+    write("version", &version)?;
+    Ok(Built {
+        name,
+        arch,
+        image: built_dir.join("image"),
+        origin: origin.to_owned(),
+        version,
+        abi,
+        seconds,
+        cached: false,
+    })
 }
 
 #[cfg(test)]
@@ -424,8 +453,8 @@ mod tests {
         let frag = "# c\nCONFIG_A=y\nCONFIG_LSM=\"landlock\"\nCONFIG_B=y\n";
         let config = "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_LSM=\"landlock\"\n";
         assert_eq!(missing_options(frag, config), vec!["CONFIG_B=y"]);
-        for target in Target::ALL {
-            let f = fragment(target).unwrap();
+        for arch in Arch::ALL {
+            let f = fragment(arch).unwrap();
             assert!(fragment_options(&f).contains(&"CONFIG_SECURITY_LANDLOCK=y"));
             assert!(fragment_options(&f).contains(&"CONFIG_LSM=\"landlock\""));
         }

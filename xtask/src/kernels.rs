@@ -49,6 +49,7 @@ use std::process::{Command, Stdio};
 
 use crate::apt::{self, Apt};
 use crate::cache;
+use crate::kbuild;
 
 /// A guest architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -158,17 +159,21 @@ pub enum Source {
     /// The newest package of a Debian suite whose name matches `package` (see
     /// [`matches_pattern`]); the image is `boot/vmlinuz-*` or `usr/lib/modules/*/vmlinuz` in it.
     Debian { suite: &'static str, package: &'static str },
+    /// Built by [`kbuild`] from the source tarball in Debian's `linux-source-X.Y` package of a
+    /// suite (`usr/src/linux-source-X.Y.tar.xz`), when not already in the cache.
+    DebianTarball { suite: &'static str, package: &'static str },
+    /// An image `cargo xtask kernels build` left in the cache (from kernel.org or any tarball).
+    Built(PathBuf),
     /// An image file given on the command line.
     Path(PathBuf),
-    // `cargo xtask kernels build` (issue 7) adds a variant here for images built from a
-    // kernel.org or Debian `linux-source-*` tarball, cached by (version, arch, fragment hash)
-    // under `<cache>/kernels/built/`; `Kernel::image` then builds the image when it is missing.
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
             Source::Debian { suite, package } => format!("debian {suite} {package}"),
+            Source::DebianTarball { suite, package } => format!("built: debian {suite} {package}"),
+            Source::Built(path) => format!("built: {}", path.display()),
             Source::Path(path) => path.display().to_string(),
         };
         f.pad(&text)
@@ -217,7 +222,26 @@ fn debian(
 /// The LSM list of `debian-6.12-disabled`: Debian's own minus `landlock`.
 const LSM_WITHOUT_LANDLOCK: &str = "lsm=lockdown,capability,yama,apparmor";
 
-/// Every kernel the matrix runs, x86_64 first.
+/// A kernel built from the source tarball of Debian's `linux-source-X.Y` in `suite`.
+fn debian_source(
+    name: &str,
+    arch: Arch,
+    expect: Expect,
+    suite: &'static str,
+    package: &'static str,
+) -> Kernel {
+    Kernel {
+        name: name.into(),
+        arch,
+        expect: Some(expect),
+        source: Source::DebianTarball { suite, package },
+        cmdline: String::new(),
+    }
+}
+
+/// Every kernel the matrix runs, x86_64 first: Debian's images, and 6.12 built from Debian's
+/// source tarball with the fragment of `xtask/kernel-config`, which proves the build path on
+/// every run (and boots faster than Debian's own images).
 pub fn manifest() -> Vec<Kernel> {
     use Arch::{Aarch64, X86_64};
     use Expect::{Abi, Disabled, NotBuilt};
@@ -238,10 +262,34 @@ pub fn manifest() -> Vec<Kernel> {
         // From 7.x the image moved from linux-image-* (now a meta package) to linux-binary-*.
         debian("debian-7.2", X86_64, Abi(10), "sid", "linux-binary-7.2*-amd64", ""),
         debian("debian-7.3", X86_64, Abi(11), "experimental", "linux-binary-7.3*-amd64", ""),
+        debian_source("built-6.12", X86_64, Abi(6), "trixie", "linux-source-6.12"),
         debian("debian-6.1", Aarch64, Abi(2), "bookworm", "linux-image-6.1*-arm64", ""),
         debian("debian-6.12", Aarch64, Abi(6), "trixie", "linux-image-6.12*-arm64", ""),
         debian("debian-7.2", Aarch64, Abi(10), "sid", "linux-binary-7.2*-arm64", ""),
+        debian_source("built-6.12", Aarch64, Abi(6), "trixie", "linux-source-6.12"),
     ]
+}
+
+/// The manifest plus every image `cargo xtask kernels build` left in the cache under a name the
+/// manifest does not have (`built-6.7`), expecting the ABI of its version.
+pub fn manifest_with_builds() -> Vec<Kernel> {
+    let mut kernels = manifest();
+    for built in kbuild::cached_builds() {
+        if kernels.iter().any(|k| k.arch == built.arch && k.name == built.name) {
+            continue;
+        }
+        let expect = built.abi.map_or(Expect::NotBuilt, Expect::Abi);
+        let dir = built.image.parent().map(Path::to_path_buf).unwrap_or_default();
+        kernels.push(Kernel {
+            name: built.name,
+            arch: built.arch,
+            expect: Some(expect),
+            source: Source::Built(dir),
+            cmdline: String::new(),
+        });
+    }
+    kernels.sort_by_key(|k| k.arch);
+    kernels
 }
 
 /// Whether the package name `name` matches `pattern`, which holds one `*`. The `*` stands for
@@ -332,7 +380,39 @@ impl Kernel {
                 }
                 self.fetch_debian(suite, package, &dir, cached.as_ref())
             }
+            Source::DebianTarball { suite, package } => {
+                if mode == Fetch::IfMissing
+                    && let Some(image) = self.cached()
+                {
+                    return Ok(image);
+                }
+                self.build_debian_source(suite, package)
+            }
+            Source::Built(_) => self.cached().ok_or_else(|| {
+                format!("{}: the built image is gone from the cache; build it again", self.id())
+            }),
         }
+    }
+
+    /// Fetches Debian's `linux-source-X.Y` and builds its tarball for this architecture (or
+    /// finds the build in the cache when the package has not changed).
+    fn build_debian_source(&self, suite: &str, package: &str) -> Result<Image, String> {
+        // Source packages are `Architecture: all`: any index has them.
+        let apt = Apt::new(suite, Arch::X86_64.debian())?;
+        let version = apt.version(package)?;
+        let unpacked = apt.unpack(package)?;
+        let src = unpacked.join("usr/src");
+        let tarball = fs::read_dir(&src)
+            .map_err(|e| format!("{}: {e}", src.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.to_string_lossy().ends_with(".tar.xz"))
+            .ok_or_else(|| format!("{package} {version} holds no usr/src/*.tar.xz"))?;
+        let built = kbuild::build(&tarball, self.arch, &format!("{package} {version}"))
+            .map_err(|e| format!("{}: {e}", self.id()))?;
+        Ok(Image {
+            path: built.image,
+            origin: format!("Linux {} from {}", built.version, built.origin),
+        })
     }
 
     /// The cached image, without fetching.
@@ -342,6 +422,23 @@ impl Kernel {
                 Some(Image { path: path.clone(), origin: path.display().to_string() })
             }
             Source::Debian { suite, package } => cached_image(&cache_dir(suite, package)),
+            Source::DebianTarball { package, .. } => {
+                let prefix = format!("{package} ");
+                kbuild::cached_builds()
+                    .into_iter()
+                    .find(|b| b.arch == self.arch && b.origin.starts_with(&prefix))
+                    .map(|b| Image {
+                        path: b.image,
+                        origin: format!("Linux {} from {}", b.version, b.origin),
+                    })
+            }
+            Source::Built(dir) => kbuild::cached_builds()
+                .into_iter()
+                .find(|b| b.image.parent() == Some(dir.as_path()))
+                .map(|b| Image {
+                    path: b.image,
+                    origin: format!("Linux {} from {}", b.version, b.origin),
+                }),
         }
     }
 
@@ -501,8 +598,16 @@ pub fn from_path(path: &Path, arches: &[Arch], cmdline: &str) -> Result<Kernel, 
 /// The kernels `--kernel` selects among `arches`: manifest names, or paths to images (anything
 /// holding a `/`, or an existing file). No selection means the whole manifest.
 pub fn select(names: &[String], arches: &[Arch], append: &str) -> Result<Vec<Kernel>, String> {
-    let manifest: Vec<Kernel> =
-        manifest().into_iter().filter(|k| arches.contains(&k.arch)).collect();
+    select_from(manifest_with_builds(), names, arches, append)
+}
+
+fn select_from(
+    all: Vec<Kernel>,
+    names: &[String],
+    arches: &[Arch],
+    append: &str,
+) -> Result<Vec<Kernel>, String> {
+    let manifest: Vec<Kernel> = all.into_iter().filter(|k| arches.contains(&k.arch)).collect();
     if names.is_empty() {
         return Ok(manifest);
     }
@@ -537,12 +642,49 @@ pub fn select(names: &[String], arches: &[Arch], append: &str) -> Result<Vec<Ker
 
 const HELP: &str = "\
 usage: cargo xtask kernels [--arch x86_64|aarch64|all] [list|fetch [NAME]...]
+       cargo xtask kernels [--arch x86_64|aarch64|all] build (VERSION | --source TARBALL)
 
   list    the manifest (default): each kernel, the Landlock support it must report, its
           source and the cached image
   fetch   resolve each kernel to the newest package of its suite and download its image into
           the cache when it is newer than the cached one
+  build   build a minimal Landlock kernel from kernel.org's VERSION tarball (checked against
+          the published sha256) or a local TARBALL, for each architecture; it then joins the
+          manifest as built-X.Y (see the README for the version of each ABI)
 ";
+
+/// `kernels build`: builds and says how to run the suite on the result.
+fn build_command(args: &[String], arches: &[Arch]) -> Result<(), String> {
+    let (tarball, origin) = match args {
+        [flag, path] if flag == "--source" => {
+            let name = Path::new(path)
+                .file_name()
+                .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+            (PathBuf::from(path), name)
+        }
+        [version] if !version.starts_with('-') => {
+            (kbuild::download(version)?, format!("kernel.org linux-{version}"))
+        }
+        _ => return Err(format!("kernels build takes a VERSION or --source TARBALL\n\n{HELP}")),
+    };
+    for &arch in arches {
+        let built = kbuild::build(&tarball, arch, &origin)?;
+        let abi = built.abi.map_or_else(|| "no Landlock".to_owned(), |a| format!("ABI {a}"));
+        let how = if built.cached {
+            "cached".to_owned()
+        } else {
+            format!("built in {} s", built.seconds)
+        };
+        println!(
+            "{arch} {}: Linux {} ({abi}, {how}), {}",
+            built.name,
+            built.version,
+            built.image.display()
+        );
+        println!("  run the suite on it: cargo xtask vmtest --arch {arch} --kernel {}", built.name);
+    }
+    Ok(())
+}
 
 /// `cargo xtask kernels ...`.
 pub fn command(args: &[String]) -> Result<(), String> {
@@ -579,10 +721,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        Some((w, _)) if w == "build" => Err("`kernels build` (images built from kernel sources) \
-            is issue 7 and not written yet; meanwhile give any image by path: \
-            `cargo xtask vmtest --kernel PATH`"
-            .into()),
+        Some((w, rest)) if w == "build" => build_command(rest, &arches),
         Some((w, _)) => Err(format!("unknown kernels command `{w}`\n\n{HELP}")),
     }
 }
@@ -696,8 +835,11 @@ mod tests {
     #[test]
     fn selection_by_name_arch_and_path() {
         let x86 = [Arch::X86_64];
-        assert_eq!(select(&[], &x86, "").unwrap().len(), 6);
-        assert_eq!(select(&[], &Arch::ALL, "").unwrap().len(), 9);
+        let select = |names: &[String], arches: &[Arch], append: &str| {
+            select_from(manifest(), names, arches, append)
+        };
+        assert_eq!(select(&[], &x86, "").unwrap().len(), 7);
+        assert_eq!(select(&[], &Arch::ALL, "").unwrap().len(), 11);
         let both = select(&["debian-6.1".into()], &Arch::ALL, "").unwrap();
         assert_eq!(both.iter().map(|k| k.arch).collect::<Vec<_>>(), Arch::ALL);
         let err = select(&["debian-9".into()], &x86, "").unwrap_err();
