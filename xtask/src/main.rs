@@ -5,6 +5,7 @@ mod bench;
 mod cache;
 mod cpio;
 mod elf;
+mod fuzz;
 mod kbuild;
 mod kernels;
 mod protocol;
@@ -33,6 +34,9 @@ commands:
               hyperfine: launch overhead and 2,000 path rules; prints both sizes
   static      build the libc-free landlocked-sandboxer for x86_64 and aarch64 into
               target/static/<arch>/, check that both are fully static, run its scenarios
+  fuzz-smoke [SECONDS]
+              a short run of each fuzz target (policy files, the LL_* variables), SECONDS
+              each (30 by default); installs cargo-fuzz from crates.io if it is missing
 ";
 
 fn main() -> ExitCode {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
         Some("test") => run::test(&args[1..]),
+        Some("fuzz-smoke") => fuzz::smoke(&args[1..]),
         Some("kernels") => kernels::command(&args[1..]),
         Some("vmtest") => vmtest::command(&args[1..]),
         Some("bench-sandboxer") => bench::command(&args[1..]),

@@ -52,6 +52,13 @@ impl Ruleset {
     /// before anything changes), no_new_privs with `prctl` where the kernel lacks the ABI 11
     /// flag, then `landlock_restrict_self`.
     pub fn restrict_self(self) -> Result<Report, Error> {
+        self.enforce()
+    }
+
+    /// [`Ruleset::restrict_self`] without giving up the ruleset: for a ruleset filled in a parent
+    /// process and enforced in each child between `fork` and `exec` (a `pre_exec` hook may run
+    /// once per spawn). Raw syscalls only, no allocation.
+    pub fn enforce(&self) -> Result<Report, Error> {
         let plan = &self.plan;
         let threads = thread_coverage(plan)?;
         if plan.no_new_privs == NoNewPrivs::Prctl {

@@ -1,0 +1,183 @@
+//! `landlocked check`: validates a policy file and says what this kernel would enforce of it.
+
+use std::path::Path;
+
+use landlocked::{Missing, PolicyFile, Status};
+use landlocked_core::Kernel;
+
+use crate::args::Args;
+use crate::json::Json;
+use crate::status::support_word;
+use crate::{Fail, fail};
+
+pub const HELP: &str = "\
+usage: landlocked check [--json] POLICY
+
+Validates POLICY, a landlockconfig policy in TOML or JSON (see the README), and says what this
+kernel would enforce of it: fully, partly (naming what is missing) or not at all, and which of
+its paths do not exist here. Nothing is enforced. Exit status 0 for a valid policy, 125 for an
+invalid one (the error names the file, line and column).
+
+  --json   the same as a JSON object
+
+Examples:
+  landlocked check /etc/landlocked/web.toml
+  landlocked check --json policy.json
+";
+
+fn missing_json(m: &Missing) -> Json {
+    Json::Obj(vec![
+        ("fs", Json::names(m.fs.names())),
+        ("net", Json::names(m.net.names())),
+        ("scoped", Json::names(m.scoped.names())),
+        ("quiet_fs", Json::names(m.quiet_fs.names())),
+        ("quiet_net", Json::names(m.quiet_net.names())),
+        ("quiet_scoped", Json::names(m.quiet_scoped.names())),
+        ("quiet_rules", Json::Bool(m.quiet_rules)),
+        ("log", Json::names(m.log.names())),
+    ])
+}
+
+pub fn check(args: &mut Args) -> Result<i32, Fail> {
+    let mut json = false;
+    while let Some(option) = args.option()? {
+        match option.as_str() {
+            "--json" => json = true,
+            "--help" => {
+                print!("{HELP}");
+                return Ok(0);
+            }
+            other => {
+                return Err(fail(format!(
+                    "check: unknown option {other} (see landlocked check --help)"
+                )));
+            }
+        }
+    }
+    args.finish_options()?;
+    let rest = args.rest();
+    let file = match rest.as_slice() {
+        [file] => Path::new(file),
+        [] => return Err(fail("check: no POLICY file given (landlocked check [--json] POLICY)")),
+        [_, extra, ..] => {
+            return Err(fail(format!("check: unexpected argument {}", extra.to_string_lossy())));
+        }
+    };
+    let policy = match PolicyFile::load(file) {
+        Ok(p) => p,
+        Err(e) => {
+            if json {
+                let (line, column) = e.position.map_or((Json::Null, Json::Null), |(l, c)| {
+                    (Json::Num(l as u64), Json::Num(c as u64))
+                });
+                println!(
+                    "{}",
+                    Json::Obj(vec![
+                        ("file", Json::str(file.to_string_lossy())),
+                        ("valid", Json::Bool(false)),
+                        (
+                            "error",
+                            Json::Obj(vec![
+                                ("line", line),
+                                ("column", column),
+                                ("message", Json::str(&e.message)),
+                            ])
+                        ),
+                    ])
+                );
+            }
+            return Err(fail(e.to_string()));
+        }
+    };
+    let kernel = Kernel::probe();
+    let mut sandbox = policy.sandbox();
+    sandbox.ignore_missing(true);
+    // Opens every path and fills a ruleset, so the kernel itself checks the rules.
+    let prepared = sandbox.prepare_on(&kernel).map_err(|e| fail(e.to_string()))?;
+    let report = prepared.report();
+    let (paths, ports) = policy
+        .rules
+        .iter()
+        .partition::<Vec<_>, _>(|r| matches!(r.grant, landlocked::Grant::Path { .. }));
+    let status = match report.status() {
+        Status::Full => "full",
+        Status::Partial => "partial",
+        Status::NotEnforced => "none",
+    };
+    if json {
+        let kernel_abi = kernel.support.abi().map_or(Json::Null, |a| Json::Num(a.version().into()));
+        println!(
+            "{}",
+            Json::Obj(vec![
+                ("file", Json::str(file.to_string_lossy())),
+                ("valid", Json::Bool(true)),
+                ("abi", policy.abi.map_or(Json::Null, |a| Json::Num(a.into()))),
+                ("path_rules", Json::Num(paths.len() as u64)),
+                ("port_rules", Json::Num(ports.len() as u64)),
+                (
+                    "handled",
+                    Json::Obj(vec![
+                        ("fs", Json::names(policy.handled_fs.names())),
+                        ("net", Json::names(policy.handled_net.names())),
+                        ("scoped", Json::names(policy.scoped.names())),
+                    ])
+                ),
+                ("landlock", Json::str(support_word(kernel.support))),
+                ("kernel_abi", kernel_abi),
+                ("enforcement", Json::str(status)),
+                ("missing", missing_json(&report.missing())),
+                (
+                    "missing_paths",
+                    Json::Arr(
+                        report
+                            .skipped()
+                            .iter()
+                            .map(|s| {
+                                Json::Obj(vec![
+                                    ("path", Json::str(s.rule.target().to_string())),
+                                    (
+                                        "origin",
+                                        Json::str(s.rule.origin.clone().unwrap_or_default()),
+                                    ),
+                                    ("error", Json::str(s.errno.to_string())),
+                                ])
+                            })
+                            .collect()
+                    )
+                ),
+            ])
+        );
+        return Ok(0);
+    }
+    println!(
+        "{}: valid, {} path rules and {} port rules{}",
+        file.display(),
+        paths.len(),
+        ports.len(),
+        policy.abi.map_or(String::new(), |a| format!(", written for ABI {a}"))
+    );
+    println!(
+        "handles: fs: {}; net: {}; scopes: {}",
+        policy.handled_fs, policy.handled_net, policy.scoped
+    );
+    let here = match kernel.support {
+        landlocked::Support::Available { version, .. } => format!("Landlock ABI {version}"),
+        other => format!("Landlock {other}"),
+    };
+    match report.status() {
+        Status::Full => println!("this kernel ({here}) would enforce it fully"),
+        Status::Partial => {
+            println!("this kernel ({here}) would enforce it partly, not: {}", report.missing())
+        }
+        Status::NotEnforced => println!("this kernel ({here}) would not enforce it at all"),
+    }
+    for s in report.skipped() {
+        println!(
+            "missing path: {}: {}: {}",
+            s.rule.origin.as_deref().unwrap_or(""),
+            s.rule.target(),
+            s.errno
+        );
+    }
+    Ok(0)
+}

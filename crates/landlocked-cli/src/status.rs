@@ -1,0 +1,219 @@
+//! `landlocked status`: what the running kernel offers, asked of the kernel itself (the
+//! `landlock_create_ruleset` version and errata queries), not of securityfs.
+
+use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, Support};
+use landlocked_core::{AddRuleFlags, Errata, Kernel};
+
+use crate::args::Args;
+use crate::json::Json;
+use crate::{Fail, fail};
+
+pub const HELP: &str = "\
+usage: landlocked status [--json]
+
+Says whether Landlock is available, disabled at boot or not built into this kernel, its ABI,
+the errata it has fixed, the kernel release, and for every right, scope and flag whether this
+kernel can enforce it (and from which ABI and Linux release it could). Only the Landlock
+syscalls are asked: securityfs need not be mounted.
+
+  --json   the same as a JSON object
+
+Examples:
+  landlocked status
+  landlocked status --json | jq .abi
+";
+
+/// The kernel release, from uname(2).
+pub fn kernel_release() -> String {
+    // SAFETY: `utsname` is plain data; uname fills it.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is a valid utsname to fill.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return String::from("unknown");
+    }
+    // SAFETY: uname NUL-terminates the release.
+    let release = unsafe { std::ffi::CStr::from_ptr(uts.release.as_ptr()) };
+    release.to_string_lossy().into_owned()
+}
+
+/// The first ABI whose set contains `flag`.
+fn first_abi(in_abi: impl Fn(Abi) -> bool) -> Option<Abi> {
+    Abi::ALL.iter().copied().find(|&a| in_abi(a))
+}
+
+/// One line of the table: name, whether this kernel has it, and since when.
+struct Feature {
+    name: &'static str,
+    here: bool,
+    since: Option<Abi>,
+}
+
+fn features(abi: Option<Abi>) -> Vec<(&'static str, &'static str, Vec<Feature>)> {
+    let has = |f: &dyn Fn(Abi) -> bool| abi.is_some_and(f);
+    let fs = AccessFs::NAMED
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: has(&|a| AccessFs::for_abi(a).contains(flag)),
+            since: first_abi(|a| AccessFs::for_abi(a).contains(flag)),
+        })
+        .collect();
+    let net = AccessNet::NAMED
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: has(&|a| AccessNet::for_abi(a).contains(flag)),
+            since: first_abi(|a| AccessNet::for_abi(a).contains(flag)),
+        })
+        .collect();
+    let scopes = Scope::NAMED
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: has(&|a| Scope::for_abi(a).contains(flag)),
+            since: first_abi(|a| Scope::for_abi(a).contains(flag)),
+        })
+        .collect();
+    let restrict = RestrictSelfFlags::NAMED
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: has(&|a| RestrictSelfFlags::for_abi(a).contains(flag)),
+            since: first_abi(|a| RestrictSelfFlags::for_abi(a).contains(flag)),
+        })
+        .collect();
+    let rule = AddRuleFlags::NAMED
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: has(&|a| AddRuleFlags::for_abi(a).contains(flag)),
+            since: first_abi(|a| AddRuleFlags::for_abi(a).contains(flag)),
+        })
+        .collect();
+    vec![
+        ("filesystem rights", "access_fs", fs),
+        ("network rights", "access_net", net),
+        ("scopes", "scoped", scopes),
+        ("restrict_self flags", "restrict_flags", restrict),
+        ("add_rule flags", "rule_flags", rule),
+    ]
+}
+
+pub fn support_word(support: Support) -> &'static str {
+    match support {
+        Support::Available { .. } => "available",
+        Support::Disabled => "disabled",
+        Support::NotBuilt => "not_built",
+        Support::Unknown(_) => "unknown",
+    }
+}
+
+pub fn status(args: &mut Args) -> Result<i32, Fail> {
+    let mut json = false;
+    while let Some(option) = args.option()? {
+        match option.as_str() {
+            "--json" => json = true,
+            "--help" => {
+                print!("{HELP}");
+                return Ok(0);
+            }
+            other => {
+                return Err(fail(format!(
+                    "status: unknown option {other} (see landlocked status --help)"
+                )));
+            }
+        }
+    }
+    args.finish_options()?;
+    if let Some(extra) = args.rest().first() {
+        return Err(fail(format!("status: unexpected argument {}", extra.to_string_lossy())));
+    }
+    let kernel = Kernel::probe();
+    let abi = kernel.support.abi();
+    let release = kernel_release();
+    let errata_known = abi.map_or(Errata::empty(), Errata::for_abi);
+    if json {
+        let (version, abi_num) = match kernel.support {
+            Support::Available { abi, version } => {
+                (Json::Num(u64::from(version)), Json::Num(u64::from(abi.version())))
+            }
+            _ => (Json::Null, Json::Null),
+        };
+        let mut fields = vec![
+            ("landlock", Json::str(support_word(kernel.support))),
+            ("abi", abi_num),
+            ("version", version),
+            ("kernel_release", Json::str(release)),
+            ("errata_fixed", Json::Num(kernel.errata.bits())),
+            (
+                "errata",
+                Json::Arr(
+                    Errata::NAMED
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(name, flag))| {
+                            Json::Obj(vec![
+                                ("number", Json::Num(i as u64 + 1)),
+                                ("name", Json::str(name)),
+                                ("applies", Json::Bool(errata_known.contains(flag))),
+                                ("fixed", Json::Bool(kernel.errata.contains(flag))),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ];
+        for (_, key, list) in features(abi) {
+            fields.push((
+                key,
+                Json::Obj(list.iter().map(|f| (f.name, Json::Bool(f.here))).collect()),
+            ));
+        }
+        println!("{}", Json::Obj(fields));
+        return Ok(0);
+    }
+
+    let summary = match kernel.support {
+        Support::Available { abi, version } => {
+            format!("available, ABI {version} (Linux {} or later)", abi.first_kernel())
+        }
+        Support::Disabled => "disabled at boot (built in, but not in the lsm= boot parameter \
+                              or CONFIG_LSM: add \"landlock\" there)"
+            .to_string(),
+        Support::NotBuilt => {
+            "not built into this kernel (CONFIG_SECURITY_LANDLOCK is not set)".to_string()
+        }
+        Support::Unknown(e) => format!("unknown: the version query failed with {e}"),
+    };
+    println!("Landlock:        {summary}");
+    println!("kernel release:  {release}");
+    if abi.is_some() {
+        println!("errata fixed:    {}", kernel.errata);
+    }
+    for (title, _, list) in features(abi) {
+        println!();
+        println!("{title}:");
+        for f in list {
+            let since = f
+                .since
+                .map_or(String::new(), |a| format!("  (ABI {a}, Linux {})", a.first_kernel()));
+            let word = if f.here { "yes" } else { "no " };
+            println!("  {:<22} {word}{}", f.name, if f.here { String::new() } else { since });
+        }
+    }
+    if abi.is_some() {
+        println!();
+        println!("errata:");
+        for (i, &(name, flag)) in Errata::NAMED.iter().enumerate() {
+            let state = if kernel.errata.contains(flag) {
+                "fixed"
+            } else if errata_known.contains(flag) {
+                "not fixed"
+            } else {
+                "does not apply"
+            };
+            println!("  {:<2} {:<28} {state}", i + 1, name);
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,726 @@
+//! The built `landlocked` binary, end to end. Each sandbox applies only to the process that
+//! `landlocked` becomes; the test process is never restricted.
+//!
+//! The sandboxed program is this test binary itself, re-executed to run only `helper_entry`,
+//! which performs one operation (`LANDLOCKED_TEST_OP`) and prints `RESULT ok` or
+//! `RESULT <errno name>`: real opens, writes, execs, binds, connects, signals.
+
+use std::ffi::OsStr;
+use std::io::Write as _;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use landlocked_core::{AccessFs, AccessNet, Kernel};
+
+const OP: &str = "LANDLOCKED_TEST_OP";
+
+fn errno_name(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EACCES) => "EACCES".into(),
+        Some(libc::EPERM) => "EPERM".into(),
+        Some(libc::ENOENT) => "ENOENT".into(),
+        Some(libc::ECONNREFUSED) => "ECONNREFUSED".into(),
+        Some(n) => format!("errno{n}"),
+        None => format!("{e}"),
+    }
+}
+
+/// Not a test: the operation a sandboxed copy of this binary performs.
+#[test]
+fn helper_entry() {
+    let Ok(op) = std::env::var(OP) else { return };
+    let (verb, arg) = op.split_once(' ').unwrap_or((&op, ""));
+    let result: std::io::Result<()> = match verb {
+        "read" => std::fs::read(arg).map(drop),
+        "list" => std::fs::read_dir(arg).map(drop),
+        "write" => std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(arg)
+            .and_then(|mut f| f.write_all(b"written")),
+        "mkdir" => std::fs::create_dir(arg),
+        "exec" => Command::new(arg).status().map(drop),
+        "bind-tcp" => TcpListener::bind(("127.0.0.1", arg.parse::<u16>().unwrap())).map(drop),
+        "connect-tcp" => {
+            std::net::TcpStream::connect(("127.0.0.1", arg.parse::<u16>().unwrap())).map(drop)
+        }
+        "bind-udp" => UdpSocket::bind(("127.0.0.1", arg.parse::<u16>().unwrap())).map(drop),
+        "kill" => {
+            // SAFETY: signal 0 only checks that the signal could be sent.
+            if unsafe { libc::kill(arg.parse().unwrap(), 0) } == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        }
+        "abstract" => {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(arg).unwrap();
+            std::os::unix::net::UnixStream::connect_addr(&addr).map(drop)
+        }
+        "env" => {
+            let set: Vec<String> =
+                std::env::vars().map(|(k, _)| k).filter(|k| k.starts_with("LL_")).collect();
+            println!("RESULT {}", if set.is_empty() { "none".to_string() } else { set.join(",") });
+            std::process::exit(0);
+        }
+        other => panic!("unknown op {other}"),
+    };
+    match result {
+        Ok(()) => println!("RESULT ok"),
+        Err(e) => println!("RESULT {}", errno_name(&e)),
+    }
+    std::process::exit(0);
+}
+
+fn landlocked() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_landlocked"));
+    // The helper must not see the variables of the sample interface unless a test sets them.
+    for var in landlocked_core::sandboxer_env::VARIABLES {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn of(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The helper's answer.
+    fn result(&self) -> &str {
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RESULT "))
+            .unwrap_or_else(|| panic!("no result: code {}, stderr: {}", self.code, self.stderr))
+    }
+
+    /// The one line landlocked printed about an error.
+    #[track_caller]
+    fn error_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "not one line: {:?}", self.stderr);
+        assert!(lines[0].starts_with("landlocked: "), "{:?}", lines[0]);
+        lines[0]
+    }
+}
+
+fn helper_args(exe: &Path) -> Vec<&OsStr> {
+    vec![
+        OsStr::new("--"),
+        exe.as_os_str(),
+        OsStr::new("--exact"),
+        OsStr::new("helper_entry"),
+        OsStr::new("--nocapture"),
+        OsStr::new("-q"),
+        OsStr::new("--test-threads=1"),
+    ]
+}
+
+/// Runs the helper under `landlocked run --ldd OPTIONS`, performing `op`.
+fn sandboxed(options: &[&str], op: &str) -> Run {
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = landlocked();
+    cmd.arg("run").arg("--ldd").args(options).args(helper_args(&exe)).env(OP, op);
+    Run::of(cmd.output().unwrap())
+}
+
+fn abi() -> Option<landlocked_core::Abi> {
+    Kernel::probe().support.abi()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("landlocked-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Two distinct ports free right now (both are held while the second is chosen).
+fn two_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+}
+
+macro_rules! need_landlock {
+    () => {
+        if abi().is_none() {
+            eprintln!("Landlock is not available here: skipped");
+            return;
+        }
+    };
+}
+
+#[test]
+fn ro_allows_reading_there_only() {
+    need_landlock!();
+    let dir = temp_dir("ro");
+    let outside = temp_dir("ro-outside");
+    std::fs::write(dir.join("f"), "x").unwrap();
+    std::fs::write(outside.join("g"), "x").unwrap();
+    let f = dir.join("f");
+    assert_eq!(sandboxed(&["--ro", s(&dir)], &format!("read {}", s(&f))).result(), "ok");
+    assert_eq!(sandboxed(&["--ro", s(&dir)], &format!("list {}", s(&dir))).result(), "ok");
+    let g = outside.join("g");
+    assert_eq!(sandboxed(&["--ro", s(&dir)], &format!("read {}", s(&g))).result(), "EACCES");
+    let new = dir.join("new");
+    assert_eq!(sandboxed(&["--ro", s(&dir)], &format!("write {}", s(&new))).result(), "EACCES");
+    assert_eq!(sandboxed(&["--ro", s(&dir)], &format!("write {}", s(&f))).result(), "EACCES");
+    // --ro does not allow executing.
+    let r = sandboxed(&["--ro", "/usr"], "exec /usr/bin/true");
+    assert_eq!(r.result(), "EACCES");
+    assert!(!new.exists());
+}
+
+#[test]
+fn rox_allows_executing() {
+    need_landlock!();
+    assert_eq!(sandboxed(&["--rox", "/usr"], "exec /usr/bin/true").result(), "ok");
+    let dir = temp_dir("rox");
+    let new = dir.join("new");
+    assert_eq!(sandboxed(&["--rox", s(&dir)], &format!("write {}", s(&new))).result(), "EACCES");
+}
+
+#[test]
+fn rw_allows_changes_but_not_executing() {
+    need_landlock!();
+    let dir = temp_dir("rw");
+    let new = dir.join("new");
+    assert_eq!(sandboxed(&["--rw", s(&dir)], &format!("write {}", s(&new))).result(), "ok");
+    assert_eq!(std::fs::read(&new).unwrap(), b"written");
+    let sub = dir.join("sub");
+    assert_eq!(sandboxed(&["--rw", s(&dir)], &format!("mkdir {}", s(&sub))).result(), "ok");
+    assert_eq!(sandboxed(&["--rw", s(&dir)], &format!("read {}", s(&new))).result(), "ok");
+    std::fs::copy("/usr/bin/true", dir.join("true")).unwrap();
+    let t = dir.join("true");
+    assert_eq!(sandboxed(&["--rw", s(&dir)], &format!("exec {}", s(&t))).result(), "EACCES");
+    assert_eq!(sandboxed(&["--rwx", s(&dir)], &format!("exec {}", s(&t))).result(), "ok");
+    let other = temp_dir("rw-other");
+    let o = other.join("o");
+    assert_eq!(sandboxed(&["--rw", s(&dir)], &format!("write {}", s(&o))).result(), "EACCES");
+}
+
+#[test]
+fn a_file_gets_only_file_rights() {
+    need_landlock!();
+    let dir = temp_dir("file");
+    let file = dir.join("f");
+    std::fs::write(&file, "x").unwrap();
+    // Directory rights on a file would make the kernel refuse the rule: they are dropped.
+    let r = sandboxed(&["--rwx", s(&file)], &format!("write {}", s(&file)));
+    assert_eq!(r.result(), "ok", "{}", r.stderr);
+    let sibling = dir.join("g");
+    assert_eq!(
+        sandboxed(&["--rwx", s(&file)], &format!("write {}", s(&sibling))).result(),
+        "EACCES"
+    );
+}
+
+#[test]
+fn tcp_ports() {
+    let Some(abi) = abi() else { return };
+    if !AccessNet::for_abi(abi).contains(AccessNet::TCP) {
+        return;
+    }
+    let (allowed, denied) = two_ports();
+    let opt = allowed.to_string();
+    assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {allowed}")).result(), "ok");
+    assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {denied}")).result(), "EACCES");
+    // Without a TCP option, TCP is not restricted.
+    assert_eq!(sandboxed(&[], &format!("bind-tcp {denied}")).result(), "ok");
+    assert_eq!(sandboxed(&["--deny-net"], &format!("bind-tcp {denied}")).result(), "EACCES");
+
+    let l1 = TcpListener::bind("127.0.0.1:0").unwrap();
+    let l2 = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (p1, p2) = (l1.local_addr().unwrap().port(), l2.local_addr().unwrap().port());
+    let list = format!("{p1},{}", two_ports().0);
+    assert_eq!(sandboxed(&["--connect-tcp", &list], &format!("connect-tcp {p1}")).result(), "ok");
+    assert_eq!(
+        sandboxed(&["--connect-tcp", &list], &format!("connect-tcp {p2}")).result(),
+        "EACCES"
+    );
+    // Binding is not restricted by a connect rule.
+    assert_eq!(sandboxed(&["--connect-tcp", &list], &format!("bind-tcp {denied}")).result(), "ok");
+}
+
+#[test]
+fn udp_ports_are_enforced_or_reported() {
+    let Some(abi) = abi() else { return };
+    let (allowed, denied) = two_ports();
+    let opt = allowed.to_string();
+    let r = sandboxed(&["--bind-udp", &opt], &format!("bind-udp {denied}"));
+    if AccessNet::for_abi(abi).contains(AccessNet::BIND_UDP) {
+        assert_eq!(r.result(), "EACCES");
+        assert_eq!(sandboxed(&["--bind-udp", &opt], &format!("bind-udp {allowed}")).result(), "ok");
+        return;
+    }
+    // This kernel cannot restrict UDP: said in one line, and the command runs.
+    assert_eq!(r.result(), "ok");
+    let warning = r.stderr.lines().find(|l| l.contains("bind_udp")).expect(&r.stderr);
+    assert!(warning.starts_with("landlocked: warning: "), "{warning}");
+    let r = sandboxed(&["--quiet", "--bind-udp", &opt], &format!("bind-udp {denied}"));
+    assert_eq!(r.result(), "ok");
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let r = sandboxed(&["--strict", "--connect-udp", &opt], "read /nonexistent");
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("--strict") && r.error_line().contains("connect_send_udp"));
+}
+
+#[test]
+fn scopes() {
+    let Some(abi) = abi() else { return };
+    if abi < landlocked_core::Abi::V6 {
+        return;
+    }
+    let me = std::process::id();
+    assert_eq!(sandboxed(&[], &format!("kill {me}")).result(), "ok");
+    assert_eq!(sandboxed(&["--scope", "signal"], &format!("kill {me}")).result(), "EPERM");
+
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("landlocked-test-{me}");
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(&name).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    assert_eq!(sandboxed(&[], &format!("abstract {name}")).result(), "ok");
+    assert_eq!(
+        sandboxed(&["--scope", "abstract-unix"], &format!("abstract {name}")).result(),
+        "EPERM"
+    );
+    assert_eq!(sandboxed(&["--scope", "abstract-unix"], &format!("kill {me}")).result(), "ok");
+    let r = sandboxed(&["--scope", "signal,abstract-unix"], &format!("abstract {name}"));
+    assert_eq!(r.result(), "EPERM");
+}
+
+#[test]
+fn unix_sockets_need_abi_9() {
+    let Some(abi) = abi() else { return };
+    let r = sandboxed(&["--unix", "/tmp"], "read /nonexistent");
+    assert_eq!(r.result(), "ENOENT");
+    if AccessFs::for_abi(abi).contains(AccessFs::RESOLVE_UNIX) {
+        assert!(r.stderr.is_empty(), "{}", r.stderr);
+    } else {
+        assert!(r.stderr.contains("resolve_unix"), "{}", r.stderr);
+        let r = sandboxed(&["--strict", "--unix", "/tmp"], "read /nonexistent");
+        assert_eq!(r.code, 125);
+        assert!(r.error_line().contains("resolve_unix"));
+    }
+}
+
+#[test]
+fn logging_switches_and_minimum_abi() {
+    let Some(abi) = abi() else { return };
+    let log = ["--log-same-exec-off", "--log-new-exec", "--log-subdomains-off", "--ro", "/tmp"];
+    let r = sandboxed(&log, "read /nonexistent");
+    assert_eq!(r.result(), "ENOENT");
+    assert_eq!(r.stderr.is_empty(), abi >= landlocked_core::Abi::V7, "{}", r.stderr);
+    let here = abi.version().to_string();
+    assert_eq!(sandboxed(&["--min-abi", &here], "read /nonexistent").result(), "ENOENT");
+    if abi < landlocked_core::Abi::LATEST {
+        let r = sandboxed(&["--min-abi", "11"], "read /nonexistent");
+        assert_eq!(r.code, 125);
+        assert!(r.error_line().contains("--min-abi"), "{}", r.stderr);
+        assert!(!r.stdout.contains("RESULT"));
+    }
+}
+
+#[test]
+fn policy_files() {
+    need_landlock!();
+    let dir = temp_dir("policy");
+    std::fs::write(dir.join("f"), "x").unwrap();
+    let outside = temp_dir("policy-outside");
+    std::fs::write(outside.join("g"), "x").unwrap();
+    let toml = dir.join("p.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "abi = 1\n[[ruleset]]\nhandled_access_fs = [\"abi.all\"]\n\n\
+             [[path_beneath]]\nallowed_access = [\"abi.read_execute\"]\nparent = [\"{}\"]\n",
+            s(&dir)
+        ),
+    )
+    .unwrap();
+    let json = dir.join("p.json");
+    std::fs::write(
+        &json,
+        format!(
+            "{{\"ruleset\": [{{\"handledAccessFs\": [\"read_file\"]}}],\n \
+             \"pathBeneath\": [{{\"allowedAccess\": [\"read_file\"], \"parent\": [\"{}\"]}}]}}",
+            s(&dir)
+        ),
+    )
+    .unwrap();
+    let (f, g) = (dir.join("f"), outside.join("g"));
+    for policy in [&toml, &json] {
+        let opts = ["--policy", s(policy)];
+        assert_eq!(sandboxed(&opts, &format!("read {}", s(&f))).result(), "ok");
+        assert_eq!(sandboxed(&opts, &format!("read {}", s(&g))).result(), "EACCES");
+    }
+    // The JSON policy handles only read_file: writing is not restricted.
+    let w = outside.join("w");
+    assert_eq!(sandboxed(&["--policy", s(&json)], &format!("write {}", s(&w))).result(), "ok");
+    // Options add to a policy.
+    let opts = ["--policy", s(&toml), "--ro", s(&outside)];
+    assert_eq!(sandboxed(&opts, &format!("read {}", s(&g))).result(), "ok");
+}
+
+#[test]
+fn missing_paths_fail_or_are_skipped() {
+    need_landlock!();
+    let r = sandboxed(&["--ro", "/nonexistent/landlocked"], "read /nonexistent");
+    assert_eq!(r.code, 125);
+    assert_eq!(
+        r.error_line(),
+        "landlocked: --ro /nonexistent/landlocked: cannot open: No such file or directory (ENOENT)"
+    );
+    let r =
+        sandboxed(&["--ignore-missing", "--ro", "/nonexistent/landlocked"], "read /nonexistent");
+    assert_eq!(r.result(), "ENOENT");
+    assert!(r.stderr.contains("/nonexistent/landlocked"), "{}", r.stderr);
+    let r = sandboxed(
+        &["--quiet", "--ignore-missing", "--ro", "/nonexistent/landlocked"],
+        "read /nonexistent",
+    );
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+#[test]
+fn command_lookup_and_exit_status() {
+    need_landlock!();
+    let dir = temp_dir("lookup");
+    let script = dir.join("exit3");
+    std::fs::write(&script, "#!/bin/sh\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("/nonexistent:{}:/usr/bin", s(&dir));
+    let run = |args: &[&str]| {
+        let mut cmd = landlocked();
+        cmd.arg("run").args(args).env("PATH", &path);
+        Run::of(cmd.output().unwrap())
+    };
+    // Found in PATH, a script: --ldd follows its #! to sh and sh's libraries.
+    let r = run(&["--ldd", "--", "exit3"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    // Without read access to the script, sh cannot run it.
+    let r =
+        run(&["--rox", "/usr", "--rox", "/lib", "--rox", "/lib64", "--rox", "/bin", "--", "exit3"]);
+    assert_ne!(r.code, 3);
+    let r = run(&["--ldd", "--", "no-such-command-landlocked"]);
+    assert_eq!(r.code, 127);
+    assert_eq!(r.error_line(), "landlocked: no-such-command-landlocked: command not found");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = run(&["--ldd", "--", "exit3"]);
+    assert_eq!(r.code, 126);
+    assert!(r.error_line().contains("exit3"), "{}", r.stderr);
+    let r = run(&["--ldd", "--", s(&dir)]);
+    assert_eq!(r.code, 126);
+    // Executing what the sandbox denies: 126, said in one line.
+    let r = run(&["--ro", "/usr", "--", "/usr/bin/true"]);
+    assert_eq!(r.code, 126);
+    assert!(r.error_line().contains("/usr/bin/true: cannot execute"), "{}", r.stderr);
+    // The first word not an option starts the command, -- or not.
+    let r = run(&["--ldd", "true"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["--ldd", "false"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+fn bad_input_is_exit_125_and_one_line_naming_it() {
+    let dir = temp_dir("bad");
+    let bad_policy = dir.join("bad.toml");
+    std::fs::write(
+        &bad_policy,
+        "[[path_beneath]]\nallowed_access = [\"reed\"]\nparent = [\"/\"]\n",
+    )
+    .unwrap();
+    let bad = s(&bad_policy);
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--frobnicate", "--", "true"], "--frobnicate"),
+        (&["run", "-x", "true"], "-x"),
+        (&["run", "--ro"], "--ro needs a PATH"),
+        (&["run", "--ro", ""], "--ro"),
+        (&["run", "--bind-tcp", "http", "--", "true"], "--bind-tcp http"),
+        (&["run", "--bind-tcp", "65536", "--", "true"], "port 65536 is out of range"),
+        (&["run", "--connect-tcp=80,99999", "--", "true"], "--connect-tcp 80,99999"),
+        (&["run", "--bind-udp", "-1", "--", "true"], "--bind-udp -1"),
+        (&["run", "--scope", "network", "--", "true"], "--scope network"),
+        (&["run", "--min-abi", "0", "--", "true"], "--min-abi 0"),
+        (&["run", "--min-abi", "seven", "--", "true"], "--min-abi seven"),
+        (&["run", "--strict", "--best-effort", "--ro", "/", "true"], "--best-effort and --strict"),
+        (&["run", "--deny-net=yes", "--", "true"], "--deny-net takes no value"),
+        (&["run", "--ro", "/"], "no COMMAND"),
+        (&["run", "--ro", "/nonexistent/x", "--", "true"], "/nonexistent/x"),
+        (&["run", "--policy", "/nonexistent/p.toml", "--", "true"], "/nonexistent/p.toml"),
+        (&["run", "--policy", bad, "--", "true"], ":2:19: unknown filesystem right \"reed\""),
+        (&["check", bad], ":2:19: unknown filesystem right \"reed\""),
+        (&["check"], "no POLICY"),
+        (&["status", "--yaml"], "--yaml"),
+        (&["frobnicate"], "frobnicate"),
+        (&[], "no command given"),
+        (&["run", "--", "true"], "LL_FS_RO is not set"),
+    ];
+    for (args, expected) in cases {
+        let r = Run::of(landlocked().args(*args).output().unwrap());
+        assert_eq!(r.code, 125, "{args:?}: {}", r.stderr);
+        let line = r.error_line();
+        assert!(line.contains(expected), "{args:?}: {line:?} does not name {expected:?}");
+    }
+}
+
+#[test]
+fn status_json_agrees_with_the_probe() {
+    let r = Run::of(landlocked().args(["status", "--json"]).output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let kernel = Kernel::probe();
+    let field = |name: &str| -> String {
+        let line = r.stdout.lines().find(|l| l.trim_start().starts_with(&format!("\"{name}\":")));
+        let line = line.unwrap_or_else(|| panic!("no {name} in {}", r.stdout));
+        line.split_once(':').unwrap().1.trim().trim_end_matches(',').to_string()
+    };
+    match kernel.support.abi() {
+        Some(abi) => {
+            assert_eq!(field("landlock"), "\"available\"");
+            assert_eq!(field("abi"), abi.version().to_string());
+            for &(name, flag) in AccessFs::NAMED {
+                let here = AccessFs::for_abi(abi).contains(flag);
+                assert_eq!(field(name), here.to_string(), "{name}");
+            }
+            for &(name, flag) in AccessNet::NAMED {
+                assert_eq!(field(name), AccessNet::for_abi(abi).contains(flag).to_string());
+            }
+            assert_eq!(field("errata_fixed"), kernel.errata.bits().to_string());
+        }
+        None => assert_eq!(field("abi"), "null"),
+    }
+    assert!(field("kernel_release").len() > 2);
+    let text = Run::of(landlocked().arg("status").output().unwrap());
+    assert!(text.stdout.starts_with("Landlock:"));
+}
+
+#[test]
+fn check_says_what_this_kernel_would_enforce() {
+    let Some(abi) = abi() else { return };
+    let dir = temp_dir("check");
+    let full = dir.join("full.toml");
+    std::fs::write(&full, "[[path_beneath]]\nallowed_access = [\"read_file\"]\nparent = [\"/usr\", \"/nonexistent/q\"]\n").unwrap();
+    let r = Run::of(landlocked().arg("check").arg(&full).output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("would enforce it fully"), "{}", r.stdout);
+    assert!(r.stdout.contains("missing path") && r.stdout.contains("/nonexistent/q"));
+    let udp = dir.join("udp.json");
+    std::fs::write(&udp, r#"{"netPort": [{"allowedAccess": ["bind_udp"], "port": [53]}], "ruleset": [{"handledAccessFs": ["read_file"]}]}"#).unwrap();
+    let r = Run::of(landlocked().args(["check", "--json"]).arg(&udp).output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    if AccessNet::for_abi(abi).contains(AccessNet::BIND_UDP) {
+        assert!(r.stdout.contains("\"enforcement\": \"full\""), "{}", r.stdout);
+    } else {
+        assert!(r.stdout.contains("\"enforcement\": \"partial\""), "{}", r.stdout);
+        assert!(r.stdout.contains("\"net\": [\"bind_udp\"]"), "{}", r.stdout);
+        let r = Run::of(landlocked().arg("check").arg(&udp).output().unwrap());
+        assert!(r.stdout.contains("would enforce it partly, not: net: bind_udp"), "{}", r.stdout);
+    }
+    let none = dir.join("none.toml");
+    std::fs::write(&none, "[[variable]]\nname = \"x\"\n").unwrap();
+    let r = Run::of(landlocked().arg("check").arg(&none).output().unwrap());
+    assert!(r.stdout.contains("would not enforce it at all"), "{}", r.stdout);
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\n  \"abi\": 5,\n  \"ruleset\": [{\"scoped\": [\"sigs\"]}]\n}\n")
+        .unwrap();
+    let r = Run::of(landlocked().args(["check", "--json"]).arg(&bad).output().unwrap());
+    assert_eq!(r.code, 125);
+    assert!(
+        r.stdout.contains("\"line\": 3") && r.stdout.contains("\"column\": 27"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.error_line().ends_with("bad.json:3:27: unknown scope \"sigs\""), "{}", r.stderr);
+}
+
+/// The kernel sample's interface, under `landlocked run` with no rule option.
+fn sample(vars: &[(&str, &str)], op: &str) -> Run {
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = landlocked();
+    cmd.arg("run").args(helper_args(&exe)).env(OP, op);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    Run::of(cmd.output().unwrap())
+}
+
+/// What the helper needs to start, for LL_FS_RO.
+fn system_ro() -> String {
+    let exe = std::env::current_exe().unwrap();
+    let mut dirs: Vec<String> = ["/usr", "/lib", "/lib64", "/etc"]
+        .iter()
+        .filter(|d| Path::new(d).exists())
+        .map(|d| d.to_string())
+        .collect();
+    dirs.push(exe.parent().unwrap().to_str().unwrap().to_string());
+    dirs.join(":")
+}
+
+#[test]
+fn the_sample_variables() {
+    let Some(abi) = abi() else { return };
+    let ro = system_ro();
+    let rw = temp_dir("ll-rw");
+    let ro_dir = temp_dir("ll-ro");
+    std::fs::write(ro_dir.join("f"), "x").unwrap();
+    let ro_all = format!("{ro}:{}", s(&ro_dir));
+    let base = [("LL_FS_RO", ro_all.as_str()), ("LL_FS_RW", s(&rw))];
+    let new = rw.join("new");
+    assert_eq!(sample(&base, &format!("write {}", s(&new))).result(), "ok");
+    let denied = ro_dir.join("new");
+    assert_eq!(sample(&base, &format!("write {}", s(&denied))).result(), "EACCES");
+    assert_eq!(sample(&base, &format!("read {}", s(&ro_dir.join("f")))).result(), "ok");
+    // LL_FS_RO allows executing, as in the sample.
+    assert_eq!(sample(&base, "exec /usr/bin/true").result(), "ok");
+    // The command does not see the variables.
+    assert_eq!(sample(&base, "env").result(), "none");
+    // An empty LL_FS_RW means no rule; both are required.
+    let only_ro = [("LL_FS_RO", ro_all.as_str()), ("LL_FS_RW", "")];
+    assert_eq!(sample(&only_ro, &format!("write {}", s(&new))).result(), "EACCES");
+    let r = sample(&[("LL_FS_RO", ro_all.as_str())], "read /");
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("LL_FS_RW"));
+    // A path that cannot be opened is skipped, with a message, as the sample does.
+    let with_missing = format!("{ro_all}:/nonexistent/ll");
+    let r = sample(&[("LL_FS_RO", with_missing.as_str()), ("LL_FS_RW", "")], "read /nonexistent");
+    assert_eq!(r.result(), "ENOENT");
+    assert!(r.stderr.contains("/nonexistent/ll"), "{}", r.stderr);
+
+    if AccessNet::for_abi(abi).contains(AccessNet::TCP) {
+        let (p, q) = two_ports();
+        let unset = sample(&base, &format!("bind-tcp {q}"));
+        assert_eq!(unset.result(), "ok", "unset: TCP binding unrestricted");
+        let mut vars = base.to_vec();
+        vars.push(("LL_TCP_BIND", ""));
+        assert_eq!(sample(&vars, &format!("bind-tcp {q}")).result(), "EACCES", "empty: none");
+        let ports = format!("{p}");
+        vars.pop();
+        vars.push(("LL_TCP_BIND", ports.as_str()));
+        assert_eq!(sample(&vars, &format!("bind-tcp {p}")).result(), "ok");
+        assert_eq!(sample(&vars, &format!("bind-tcp {q}")).result(), "EACCES");
+        let mut bad = base.to_vec();
+        bad.push(("LL_TCP_BIND", "80:http"));
+        let r = sample(&bad, "read /");
+        assert_eq!(r.code, 125);
+        assert!(r.error_line().contains("LL_TCP_BIND") && r.error_line().contains("http"));
+    }
+    if abi >= landlocked_core::Abi::V6 {
+        let me = std::process::id();
+        let mut vars = base.to_vec();
+        vars.push(("LL_SCOPED", "s"));
+        assert_eq!(sample(&vars, &format!("kill {me}")).result(), "EPERM");
+        vars.pop();
+        vars.push(("LL_SCOPED", "x"));
+        assert_eq!(sample(&vars, "read /").code, 125);
+    }
+    let mut vars = base.to_vec();
+    vars.push(("LL_FORCE_LOG", "2"));
+    let r = sample(&vars, "read /");
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("LL_FORCE_LOG"));
+    if abi < landlocked_core::Abi::V10 {
+        // The sample refuses the quiet variables on a kernel without quiet rules.
+        let mut vars = base.to_vec();
+        vars.push(("LL_QUIET_ACCESS", "all"));
+        let r = sample(&vars, "read /");
+        assert_eq!(r.code, 125);
+        assert!(r.error_line().contains("LL_QUIET_ACCESS"), "{}", r.stderr);
+    }
+}
+
+/// `landlocked` on a kernel whose Landlock syscalls fail with `errno` (as a kernel without
+/// Landlock, `ENOSYS`, or with Landlock disabled at boot, `EOPNOTSUPP`): a seccomp filter
+/// installed in the child before it executes landlocked.
+fn without_landlock(errno: u32, args: &[&str]) -> Run {
+    without_landlock_env(errno, args, &[])
+}
+
+fn without_landlock_env(errno: u32, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = landlocked();
+    cmd.args(args).envs(vars.iter().copied());
+    // SAFETY: only prctl calls with a filter that lives in this closure's stack frame.
+    unsafe {
+        cmd.pre_exec(move || {
+            const RET_ERRNO: u32 = 0x0005_0000;
+            const RET_ALLOW: u32 = 0x7fff_0000;
+            let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
+                code: code as u16,
+                jt,
+                jf,
+                k,
+            };
+            let filter = [
+                // The syscall number, then 444..=446 (the same on x86_64 and aarch64) fail.
+                op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0),
+                op(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, 0, 2, 444),
+                op(libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K, 1, 0, 446),
+                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ERRNO | errno),
+                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ALLOW),
+            ];
+            let prog =
+                libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut _ };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Run::of(cmd.output().unwrap())
+}
+
+#[test]
+fn landlock_missing_is_an_error_unless_best_effort_and_always_said() {
+    let r = without_landlock(libc::ENOSYS as u32, &["status", "--json"]);
+    assert!(r.stdout.contains("\"landlock\": \"not_built\""), "{}", r.stdout);
+    assert!(r.stdout.contains("\"abi\": null"));
+    let r = without_landlock(libc::EOPNOTSUPP as u32, &["status"]);
+    assert!(r.stdout.starts_with("Landlock:        disabled at boot"), "{}", r.stdout);
+
+    let r = without_landlock(libc::ENOSYS as u32, &["run", "--ro", "/", "--", "true"]);
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("not built"), "{}", r.stderr);
+    assert!(r.error_line().contains("--best-effort"), "{}", r.stderr);
+    let r = without_landlock(libc::EOPNOTSUPP as u32, &["run", "--strict", "--ro", "/", "true"]);
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("disabled"), "{}", r.stderr);
+    // Best effort runs the command, and says so even with --quiet.
+    for quiet in [false, true] {
+        let mut args = vec!["run", "--best-effort", "--ro", "/", "--", "sh", "-c", "exit 4"];
+        if quiet {
+            args.insert(1, "--quiet");
+        }
+        let r = without_landlock(libc::ENOSYS as u32, &args);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(r.stderr.contains("running unsandboxed"), "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+    // The sample's interface fails without Landlock, as the sample does.
+    let ro = system_ro();
+    let vars = [("LL_FS_RO", ro.as_str()), ("LL_FS_RW", "")];
+    let r = without_landlock_env(libc::ENOSYS as u32, &["run", "--", "true"], &vars);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.error_line().contains("not built"), "{}", r.stderr);
+}

@@ -1,0 +1,51 @@
+//! Landlock sandboxing for std programs.
+//!
+//! - [`Sandbox`]: a builder that reads like the intent (read these paths, write those, connect
+//!   to port 443), then [`Sandbox::restrict_self`] for this process or [`CommandExt::sandbox`]
+//!   for a child, both returning a [`Report`] of what the kernel enforces.
+//! - [`restrict_paths`]: the one call for the common case.
+//! - [`PolicyFile`]: landlockconfig policies in TOML or JSON.
+//!
+//! Built on `landlocked-core`, which does the negotiation with the running kernel: best effort
+//! by default (the most the kernel can do, the rest reported), or strict.
+//!
+//! ```no_run
+//! // Like the kernel's sample sandboxer with LL_FS_RO and LL_FS_RW.
+//! let report = landlocked::restrict_paths(["/usr", "/etc"], ["/tmp"])?;
+//! eprintln!("{report}");
+//! # Ok::<(), landlocked::Error>(())
+//! ```
+
+mod command;
+mod error;
+pub mod policy_file;
+mod report;
+mod rule;
+mod sandbox;
+
+pub use command::CommandExt;
+pub use error::{Error, PolicyError};
+pub use landlocked_core::{
+    Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, Missing, RestrictSelfFlags, Scope,
+    Status, Support, Threads,
+};
+pub use policy_file::PolicyFile;
+pub use report::{Report, Skipped};
+pub use rule::{Grant, Rule, Target};
+pub use sandbox::{Prepared, Sandbox};
+
+use std::path::Path;
+
+/// Restricts the calling process to reading (and executing) beneath `read`, and to anything
+/// beneath `write`: the kernel sample's `LL_FS_RO` and `LL_FS_RW`. Network and IPC are left
+/// alone. Best effort: the report says what this kernel could not enforce.
+pub fn restrict_paths<R, W>(
+    read: impl IntoIterator<Item = R>,
+    write: impl IntoIterator<Item = W>,
+) -> Result<Report, Error>
+where
+    R: AsRef<Path>,
+    W: AsRef<Path>,
+{
+    Sandbox::new().read_exec(read).read_write_exec(write).restrict_self()
+}

@@ -1,0 +1,93 @@
+//! One rule of a sandbox: rights allowed back beneath a path or on a port, and where the rule
+//! came from (so that an error can name the option, variable or file line at fault).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use landlocked_core::{AccessFs, AccessNet};
+
+/// What a rule allows, and on what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// Filesystem rights beneath a directory, or on a single file (which keeps only
+    /// [`AccessFs::FILE`] rights, the others being meaningless there).
+    Path {
+        /// The file or directory; relative paths are resolved from the working directory.
+        path: PathBuf,
+        /// The rights allowed.
+        access: AccessFs,
+    },
+    /// Network rights on a TCP or UDP port.
+    Port {
+        /// The port.
+        port: u16,
+        /// The rights allowed.
+        access: AccessNet,
+    },
+}
+
+/// A rule: a [`Grant`], whether it is quiet, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// What it allows.
+    pub grant: Grant,
+    /// Denials of the sandbox's quiet rights on this object are not logged (Landlock ABI 10).
+    pub quiet: bool,
+    /// Where the rule came from (`--ro /usr`, `policy.toml:7:12`, `LL_FS_RO`), used in error
+    /// messages.
+    pub origin: Option<String>,
+}
+
+impl Rule {
+    /// Allows `access` beneath `path`.
+    pub fn path(path: impl AsRef<Path>, access: AccessFs) -> Rule {
+        Rule {
+            grant: Grant::Path { path: path.as_ref().to_path_buf(), access },
+            quiet: false,
+            origin: None,
+        }
+    }
+
+    /// Allows `access` on `port`.
+    pub fn port(port: u16, access: AccessNet) -> Rule {
+        Rule { grant: Grant::Port { port, access }, quiet: false, origin: None }
+    }
+
+    /// Marks the rule quiet (ABI 10): the sandbox's quiet rights are not logged on its object.
+    pub fn quiet(mut self, quiet: bool) -> Rule {
+        self.quiet = quiet;
+        self
+    }
+
+    /// Says where the rule came from, for error messages.
+    pub fn origin(mut self, origin: impl Into<String>) -> Rule {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// The rule's object: its path or port.
+    pub fn target(&self) -> Target<'_> {
+        match &self.grant {
+            Grant::Path { path, .. } => Target::Path(path),
+            Grant::Port { port, .. } => Target::Port(*port),
+        }
+    }
+}
+
+/// A rule's object, for messages: a path (shown lossily if it is not UTF-8) or a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A path.
+    Path(&'a Path),
+    /// A port.
+    Port(u16),
+}
+
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Path(path) => write!(f, "{}", path.display()),
+            Target::Port(port) => write!(f, "port {port}"),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The builder and the Command hook on the running kernel. Every restriction happens in a child
+//! (a spawned command or a forked process): the test process itself stays unrestricted.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use landlocked::{AccessNet, CommandExt, Error, Kernel, Sandbox, Status};
+
+/// The system directories a dynamically linked program needs to start.
+const SYSTEM: &[&str] = &["/usr", "/lib", "/lib64", "/bin", "/etc"];
+
+fn system() -> Vec<&'static str> {
+    SYSTEM.iter().copied().filter(|p| Path::new(p).exists()).collect()
+}
+
+fn landlock_abi() -> Option<landlocked::Abi> {
+    Kernel::probe().support.abi()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("landlocked-lib-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Forks, runs `f` in the child, and returns its exit code.
+fn in_child(f: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: the child runs `f` and leaves with `_exit`, touching nothing the fork could have
+    // left locked but the allocator, which glibc makes usable after fork.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let code = f();
+        // SAFETY: leaving the child without running the parent's exit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status), "the child died: {status}");
+    libc::WEXITSTATUS(status)
+}
+
+#[test]
+fn a_sandboxed_command_reads_only_what_it_is_allowed() {
+    if landlock_abi().is_none() {
+        eprintln!("no Landlock here: skipped");
+        return;
+    }
+    let dir = temp_dir("cmd");
+    let allowed = dir.join("allowed");
+    let denied = dir.join("denied");
+    std::fs::create_dir_all(&allowed).unwrap();
+    std::fs::write(allowed.join("f"), "yes").unwrap();
+    std::fs::write(&denied, "no").unwrap();
+
+    let mut sandbox = Sandbox::new();
+    sandbox.read_exec(system()).read([&allowed]);
+    let run = |path: &Path| {
+        let mut cmd = Command::new("cat");
+        cmd.arg(path);
+        let report = cmd.sandbox(&sandbox).unwrap();
+        assert_eq!(report.status(), Status::Full);
+        cmd.output().unwrap()
+    };
+    let out = run(&allowed.join("f"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"yes");
+    let out = run(&denied);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"));
+    // The parent is not restricted.
+    assert_eq!(std::fs::read(&denied).unwrap(), b"no");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_command_hook_can_spawn_twice() {
+    if landlock_abi().is_none() {
+        return;
+    }
+    let mut cmd = Command::new("true");
+    let _ = cmd.sandbox(Sandbox::new().read_exec(system())).unwrap();
+    assert!(cmd.status().unwrap().success());
+    assert!(cmd.status().unwrap().success());
+}
+
+#[test]
+fn restrict_self_in_a_child() {
+    if landlock_abi().is_none() {
+        return;
+    }
+    let dir = temp_dir("self");
+    std::fs::write(dir.join("f"), "x").unwrap();
+    let outside = temp_dir("self-outside");
+    std::fs::write(outside.join("g"), "x").unwrap();
+    let code = in_child(|| {
+        let report = match landlocked::restrict_paths([&dir], Vec::<&Path>::new()) {
+            Ok(r) => r,
+            Err(_) => return 10,
+        };
+        if report.status() != Status::Full {
+            return 11;
+        }
+        if std::fs::read(dir.join("f")).is_err() {
+            return 12;
+        }
+        match std::fs::read(outside.join("g")) {
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => {}
+            _ => return 13,
+        }
+        // Write access was not granted beneath `dir`.
+        match std::fs::write(dir.join("new"), "x") {
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => 0,
+            _ => 14,
+        }
+    });
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&outside).unwrap();
+}
+
+#[test]
+fn a_missing_path_is_named_and_nothing_is_enforced() {
+    let missing = Path::new("/nonexistent/landlocked-test");
+    let err = Sandbox::new().read(["/usr"]).read_write([missing]).prepare().unwrap_err();
+    let Error::Rule { index, rule, .. } = &err else { panic!("{err}") };
+    assert_eq!(*index, 1);
+    assert_eq!(rule.target().to_string(), missing.display().to_string());
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent/landlocked-test: cannot open: No such file or directory (ENOENT)"
+    );
+    let err = Sandbox::new()
+        .rule(landlocked::Rule::path(missing, landlocked::AccessFs::READ).origin("--ro"))
+        .prepare()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--ro: /nonexistent/landlocked-test: cannot open: No such file or directory (ENOENT)"
+    );
+}
+
+#[test]
+fn missing_paths_can_be_skipped() {
+    let missing = Path::new("/nonexistent/landlocked-test");
+    let prepared =
+        Sandbox::new().read([Path::new("/usr"), missing]).ignore_missing(true).prepare().unwrap();
+    let skipped = prepared.report().skipped();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].rule.target().to_string(), missing.display().to_string());
+    assert_eq!(skipped[0].errno, landlocked::Errno::ENOENT);
+}
+
+#[test]
+fn non_utf8_paths_work() {
+    use std::os::unix::ffi::OsStrExt;
+    if landlock_abi().is_none() {
+        return;
+    }
+    let dir = temp_dir("bytes");
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(odd.join("f"), "x").unwrap();
+    let code = in_child(|| {
+        if Sandbox::new().read([&odd]).restrict_self().is_err() {
+            return 10;
+        }
+        if std::fs::read(odd.join("f")).is_ok() { 0 } else { 11 }
+    });
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn strict_requests_fail_in_the_parent() {
+    let Some(abi) = landlock_abi() else { return };
+    let mut sandbox = Sandbox::new();
+    sandbox.bind_udp([5353]).strict();
+    let result = sandbox.prepare();
+    if AccessNet::for_abi(abi).contains(AccessNet::BIND_UDP) {
+        assert!(result.is_ok());
+    } else {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Enforce(landlocked_core::Error::Unsupported { .. })));
+        assert!(err.to_string().contains("bind_udp"), "{err}");
+        // Best effort says the same in its report.
+        let report = sandbox.best_effort().prepare().unwrap().report().clone();
+        assert_eq!(report.status(), Status::Partial);
+        assert!(report.warning().unwrap().contains("bind_udp"));
+    }
+    let err = Sandbox::new().min_abi(landlocked::Abi::LATEST).prepare();
+    assert_eq!(err.is_ok(), abi == landlocked::Abi::LATEST);
+}
+
+#[test]
+fn groups_are_not_reported_for_rights_the_kernel_lacks() {
+    // Negotiated as for an ABI 4 kernel, which the running one (if it has ABI 4 or more) accepts.
+    let Some(abi) = landlock_abi() else { return };
+    if abi < landlocked::Abi::V4 {
+        return;
+    }
+    let v4 = Kernel::with_abi(landlocked::Abi::V4, landlocked_core::Errata::empty());
+    // read_write includes ioctl_dev and resolve_unix, which ABI 4 cannot restrict: no matter.
+    let prepared = Sandbox::new().read_write(["/tmp"]).prepare_on(&v4).unwrap();
+    assert_eq!(prepared.report().status(), Status::Full);
+    // A rule made only of such a right is reported: what it asks for cannot be done.
+    let prepared = Sandbox::new().unix_sockets(["/tmp"]).prepare_on(&v4).unwrap();
+    assert_eq!(prepared.report().status(), Status::Partial);
+    assert_eq!(prepared.report().missing().fs, landlocked::AccessFs::RESOLVE_UNIX);
+    // A policy that names its rights gets them reported.
+    let mut explicit = Sandbox::empty();
+    explicit.handle_fs(landlocked::Handled::Only(landlocked::AccessFs::all()));
+    let prepared = explicit.read_write(["/tmp"]).prepare_on(&v4).unwrap();
+    assert!(prepared.report().missing().fs.contains(landlocked::AccessFs::IOCTL_DEV));
+}
