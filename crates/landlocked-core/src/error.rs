@@ -62,8 +62,8 @@ pub enum Error {
     CreateRuleset(Errno),
     /// Strict: other threads exist and the kernel has no `TSYNC` to restrict them.
     MultiThreaded {
-        /// How many threads the process has.
-        threads: u32,
+        /// How many threads the process has, if `/proc` could tell.
+        threads: Option<u32>,
     },
     /// Strict: the thread count could not be read (`/proc` not mounted?) and the kernel has no
     /// `TSYNC`.
@@ -132,11 +132,16 @@ impl fmt::Display for Error {
                 write!(f, "rule {rule}: the kernel refused it: {errno}")
             }
             Error::CreateRuleset(errno) => write!(f, "cannot create the ruleset: {errno}"),
-            Error::MultiThreaded { threads } => write!(
-                f,
-                "the process has {threads} threads and this kernel cannot restrict all of them \
-                 (TSYNC needs Landlock ABI 8, Linux 7.0)"
-            ),
+            Error::MultiThreaded { threads } => {
+                match threads {
+                    Some(n) => write!(f, "the process has {n} threads")?,
+                    None => f.write_str("the process has other threads")?,
+                }
+                f.write_str(
+                    " and this kernel cannot restrict all of them (TSYNC needs Landlock ABI 8, \
+                     Linux 7.0)",
+                )
+            }
             Error::ThreadCount(errno) => write!(
                 f,
                 "cannot tell whether the process has other threads (reading /proc/self/stat: \

@@ -49,6 +49,22 @@ pub unsafe fn execve(
     }
 }
 
+/// `CLONE_THREAD`, for [`is_single_threaded`].
+const CLONE_THREAD: usize = 0x10000;
+
+/// Whether the calling thread is the only thread of its process, in one syscall:
+/// `unshare(CLONE_THREAD)` does nothing and succeeds exactly then, and fails with `EINVAL` when
+/// other threads exist (`unshare(2)`, and the kernel's `check_unshare_flags`). Other errors
+/// (`EPERM` from a seccomp filter that forbids `unshare`) are returned as they are.
+pub fn is_single_threaded() -> Result<bool, Errno> {
+    // SAFETY: no pointer is passed; with only CLONE_THREAD, unshare changes nothing.
+    match Errno::decode(unsafe { arch::syscall1(nr::UNSHARE, CLONE_THREAD) }) {
+        Ok(_) => Ok(true),
+        Err(Errno::EINVAL) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// How many threads the process has: the entries of `/proc/self/task` (needs `/proc`).
 ///
 /// Listing that directory costs a few microseconds; `/proc/self/stat`, which also carries the
@@ -124,6 +140,25 @@ mod tests {
         zero[16] = 0;
         zero[17] = 0;
         assert_eq!(count_task_entries(&zero), None);
+    }
+
+    #[test]
+    fn single_threaded_only_in_a_single_threaded_child() {
+        // The harness runs tests on threads of its own: this process has several.
+        assert_eq!(is_single_threaded(), Ok(false));
+        // SAFETY: the child only makes raw syscalls and exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let code = match is_single_threaded() {
+                Ok(true) => 0,
+                _ => 1,
+            };
+            exit(code);
+        }
+        let mut status = 0;
+        // SAFETY: reaping our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(status, 0, "a forked child is single-threaded");
     }
 
     #[test]

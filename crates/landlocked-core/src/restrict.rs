@@ -79,12 +79,24 @@ fn thread_coverage(plan: &Plan) -> Result<ThreadCoverage, Error> {
         return Ok(ThreadCoverage::CallingThreadByRequest);
     }
     let strict = plan.compat == Compat::Strict;
-    match process::thread_count() {
-        Ok(1) => Ok(ThreadCoverage::SingleThread),
-        Ok(threads) if strict => Err(Error::MultiThreaded { threads }),
-        Ok(threads) => Ok(ThreadCoverage::CallingThreadOnly { threads: Some(threads) }),
-        Err(errno) if strict => Err(Error::ThreadCount(errno)),
-        Err(_) => Ok(ThreadCoverage::CallingThreadOnly { threads: None }),
+    let single = match process::is_single_threaded() {
+        Ok(single) => single,
+        // unshare refused (a seccomp filter, say): count the threads in /proc instead.
+        Err(_) => match process::thread_count() {
+            Ok(n) => n == 1,
+            Err(errno) if strict => return Err(Error::ThreadCount(errno)),
+            Err(_) => return Ok(ThreadCoverage::CallingThreadOnly { threads: None }),
+        },
+    };
+    if single {
+        return Ok(ThreadCoverage::SingleThread);
+    }
+    // Only for the message: how many there are, if /proc says.
+    let threads = process::thread_count().ok();
+    if strict {
+        Err(Error::MultiThreaded { threads })
+    } else {
+        Ok(ThreadCoverage::CallingThreadOnly { threads })
     }
 }
 

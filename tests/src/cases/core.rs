@@ -184,7 +184,7 @@ fn threads(kernel: &Kernel, compat: Compat) -> Outcome {
             c.eq("other thread", other, Err(Errno::EACCES));
         }
         (Some(_), Compat::Strict, Err(Error::MultiThreaded { threads })) => {
-            c.eq("threads", threads, 2)
+            c.eq("threads", threads, Some(2))
         }
         (Some(_), Compat::BestEffort, Ok(report)) => {
             c.eq("threads", report.threads, ThreadCoverage::CallingThreadOnly { threads: Some(2) });
