@@ -2,7 +2,7 @@
 
 use crate::abi::Kernel;
 use crate::error::Error;
-use crate::negotiate::{Plan, RulesSummary, negotiate};
+use crate::negotiate::{Plan, negotiate};
 use crate::policy::OnMissing;
 use crate::policy::{Policy, Rules};
 use crate::report::Report;
@@ -26,8 +26,7 @@ pub fn enforce_on<R: Rules + ?Sized>(
     policy: &Policy,
     rules: &R,
 ) -> Result<Report, Error> {
-    let summary = RulesSummary::of(rules)?;
-    let plan = negotiate(policy, &summary, kernel)?;
+    let plan = negotiate(policy, rules, kernel)?;
     apply(&plan, rules)
 }
 

@@ -50,7 +50,7 @@ pub use errno::Errno;
 pub use error::Error;
 pub use fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 pub use flags::{AddRuleFlags, CreateRulesetFlags, RestrictSelfFlags};
-pub use negotiate::{Plan, RulesSummary, negotiate};
+pub use negotiate::{Plan, RulesSummary, negotiate, negotiate_summary};
 pub use policy::{
     Compat, Handled, OnMissing, PathSource, Policy, Rule, Rules, SkipReason, Threads,
 };

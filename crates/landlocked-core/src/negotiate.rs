@@ -12,13 +12,20 @@ use crate::uapi::RulesetAttr;
 /// The longest path a rule may name, NUL excluded (`PATH_MAX` is 4096 with the NUL).
 pub const PATH_MAX: usize = 4095;
 
-/// What a set of rules grants, learnt in one walk before anything is opened. Also where ports
-/// and paths are validated, so that bad input fails before any syscall.
+/// What a set of rules asks to have restricted, learnt in one walk before anything is opened.
+/// Also where ports and paths are validated, so that bad input fails before any syscall.
+///
+/// A rule allowing a right only makes sense if the right is denied elsewhere, so what rules grant
+/// is requested, with one refinement: within a family of rights (the filesystem; TCP; UDP), a
+/// rule's rights the kernel cannot restrict are requested only when the rule has none it can.
+/// `--unix PATH` (only `resolve_unix`) or a UDP port before ABI 10 is reported as not enforced;
+/// a read-write group on ABI 7 is not, its `resolve_unix` being incidental. `refer` is always
+/// requested when granted: ABI 1 denies every reparenting, which the caller must hear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct RulesSummary {
-    /// Every filesystem right some path rule grants.
+    /// The filesystem rights the path rules ask to have restricted.
     pub fs: AccessFs,
-    /// Every network right some port rule grants.
+    /// The network rights the port rules ask to have restricted.
     pub net: AccessNet,
     /// Whether any rule is marked quiet.
     pub quiet: bool,
@@ -26,9 +33,18 @@ pub struct RulesSummary {
     pub count: usize,
 }
 
+/// What one rule asks for within one family of rights, given what the kernel restricts.
+fn asked<A: bitflags::Flags + Copy>(access: A, family: A, supported: A) -> A {
+    let part = access.intersection(family);
+    if part.intersects(supported) { part.intersection(supported) } else { part }
+}
+
 impl RulesSummary {
-    /// Walks `rules`: fails on a port above 65535 or a path with a NUL byte or too long.
-    pub fn of<R: Rules + ?Sized>(rules: &R) -> Result<RulesSummary, Error> {
+    /// Walks `rules` for a kernel of ABI `abi` (`None`: no Landlock, so every granted right is
+    /// asked for): fails on a port above 65535 or a path with a NUL byte or too long.
+    pub fn of<R: Rules + ?Sized>(rules: &R, abi: Option<Abi>) -> Result<RulesSummary, Error> {
+        let fs_supported = abi.map_or(AccessFs::empty(), AccessFs::for_abi);
+        let net_supported = abi.map_or(AccessNet::empty(), AccessNet::for_abi);
         let mut s = RulesSummary::default();
         rules.try_for_each(&mut |index, rule| {
             s.count += 1;
@@ -37,14 +53,16 @@ impl RulesSummary {
                     if let PathSource::Path(path) = source {
                         check_path(index, path)?;
                     }
-                    s.fs |= access;
+                    s.fs |= asked(access, AccessFs::all(), fs_supported);
+                    s.fs |= access.intersection(AccessFs::REFER);
                     s.quiet |= quiet;
                 }
                 Rule::Port { port, access, quiet } => {
                     if port > u64::from(u16::MAX) {
                         return Err(Error::PortOutOfRange { rule: index, port });
                     }
-                    s.net |= access;
+                    s.net |= asked(access, AccessNet::TCP, net_supported);
+                    s.net |= asked(access, AccessNet::UDP, net_supported);
                     s.quiet |= quiet;
                 }
             }
@@ -107,12 +125,28 @@ fn has_domain(fs: AccessFs, net: AccessNet, scoped: Scope) -> bool {
     !(fs.is_empty() && net.is_empty() && scoped.is_empty())
 }
 
-/// Negotiates `policy` (whose rules grant `rules`) against `kernel`.
+/// Negotiates `policy` and its `rules` against `kernel`. Pure: the rules are walked, nothing is
+/// opened.
 ///
-/// Errors: [`Error::Unavailable`] when Landlock is missing and the policy is strict or has a
-/// minimum ABI; [`Error::AbiTooOld`]; in strict mode [`Error::Unsupported`] naming everything
-/// the kernel cannot enforce, and [`Error::NothingToRestrict`].
-pub fn negotiate(policy: &Policy, rules: &RulesSummary, kernel: &Kernel) -> Result<Plan, Error> {
+/// Errors: a rule's bad port or path; [`Error::Unavailable`] when Landlock is missing and the
+/// policy is strict or has a minimum ABI; [`Error::AbiTooOld`]; in strict mode
+/// [`Error::Unsupported`] naming everything the kernel cannot enforce, and
+/// [`Error::NothingToRestrict`].
+pub fn negotiate<R: Rules + ?Sized>(
+    policy: &Policy,
+    rules: &R,
+    kernel: &Kernel,
+) -> Result<Plan, Error> {
+    let summary = RulesSummary::of(rules, kernel.support.abi())?;
+    negotiate_summary(policy, &summary, kernel)
+}
+
+/// [`negotiate`] once the rules are summarised (by [`RulesSummary::of`] for the same kernel).
+pub fn negotiate_summary(
+    policy: &Policy,
+    rules: &RulesSummary,
+    kernel: &Kernel,
+) -> Result<Plan, Error> {
     let strict = policy.compat == Compat::Strict;
     let Some(abi) = kernel.support.abi() else {
         if strict || policy.min_abi.is_some() {
@@ -352,13 +386,13 @@ mod tests {
     fn default_policy_on_every_kernel() {
         let none = RulesSummary::default();
         for kernel in kernels() {
-            let plan = negotiate(&Policy::new(), &none, &kernel).unwrap();
+            let plan = negotiate_summary(&Policy::new(), &none, &kernel).unwrap();
             let Some(abi) = kernel.support.abi() else {
                 assert_eq!(plan.attr, None);
                 assert_eq!(enforced(&plan).status(), Status::NotEnforced);
                 assert_eq!(plan.no_new_privs, NoNewPrivs::Prctl);
                 assert_eq!(
-                    negotiate(&strict(Policy::new()), &none, &kernel),
+                    negotiate_summary(&strict(Policy::new()), &none, &kernel),
                     Err(Error::Unavailable(kernel.support))
                 );
                 continue;
@@ -377,7 +411,7 @@ mod tests {
             );
             // "Everything the kernel can restrict" is met in full on every kernel, even strictly.
             assert_eq!(enforced(&plan).status(), Status::Full, "{abi}");
-            assert!(negotiate(&strict(Policy::new()), &none, &kernel).is_ok(), "{abi}");
+            assert!(negotiate_summary(&strict(Policy::new()), &none, &kernel).is_ok(), "{abi}");
             assert_eq!(plan.restrict_flags.contains(RestrictSelfFlags::TSYNC), abi >= Abi::V8);
             let flag = abi >= Abi::V11;
             assert_eq!(plan.restrict_flags.contains(RestrictSelfFlags::NO_NEW_PRIVS), flag);
@@ -394,7 +428,7 @@ mod tests {
         let none = RulesSummary::default();
         for kernel in kernels() {
             let Some(abi) = kernel.support.abi() else { continue };
-            let plan = negotiate(&everything(), &none, &kernel).unwrap();
+            let plan = negotiate_summary(&everything(), &none, &kernel).unwrap();
             let missing = enforced(&plan).missing();
             let mut fs_lacking = AccessFs::all().difference(AccessFs::for_abi(abi));
             // ABI 1 denies every reparenting: handling `refer` without granting it is met.
@@ -408,7 +442,7 @@ mod tests {
                 if full { Status::Full } else { Status::Partial },
                 "{abi}"
             );
-            match negotiate(&strict(everything()), &none, &kernel) {
+            match negotiate_summary(&strict(everything()), &none, &kernel) {
                 Ok(_) => assert!(full, "{abi}: strict accepted a partial request"),
                 Err(Error::Unsupported { abi: a, missing: m }) => {
                     assert!(!full);
@@ -425,7 +459,7 @@ mod tests {
         let granting =
             RulesSummary { fs: AccessFs::READ | AccessFs::REFER, count: 1, ..Default::default() };
         let policy = Policy { fs: Handled::Only(AccessFs::all()), ..Policy::new() };
-        let plan = negotiate(&policy, &granting, &v1).unwrap();
+        let plan = negotiate_summary(&policy, &granting, &v1).unwrap();
         // Everything ABI 1 knows is still handled.
         assert_eq!(plan.attr.unwrap().handled_access_fs, AccessFs::for_abi(Abi::V1).bits());
         assert!(!plan.rule_fs.contains(AccessFs::REFER));
@@ -434,20 +468,21 @@ mod tests {
         assert!(report.missing().fs.contains(AccessFs::REFER), "a rule needed refer: reported");
         assert!(report.refer_always_denied);
         // Strict refuses, naming refer among the rest.
-        let Err(Error::Unsupported { missing, .. }) = negotiate(&strict(policy), &granting, &v1)
+        let Err(Error::Unsupported { missing, .. }) =
+            negotiate_summary(&strict(policy), &granting, &v1)
         else {
             panic!("strict accepted refer on ABI 1")
         };
         assert!(missing.fs.contains(AccessFs::REFER | AccessFs::TRUNCATE));
         // The default policy with the same rule: only refer is missing.
-        let plan = negotiate(&Policy::new(), &granting, &v1).unwrap();
+        let plan = negotiate_summary(&Policy::new(), &granting, &v1).unwrap();
         assert_eq!(
             enforced(&plan).missing(),
             Missing { fs: AccessFs::REFER, ..Missing::default() }
         );
         // On ABI 2 refer is a real right.
         let v2 = Kernel::with_abi(Abi::V2, Errata::empty());
-        let plan = negotiate(&Policy::new(), &granting, &v2).unwrap();
+        let plan = negotiate_summary(&Policy::new(), &granting, &v2).unwrap();
         assert!(plan.rule_fs.contains(AccessFs::REFER));
         assert_eq!(enforced(&plan).status(), Status::Full);
     }
@@ -462,7 +497,7 @@ mod tests {
             count: 4,
         };
         let policy = Policy { quiet_fs: AccessFs::READ_FILE, ..Policy::new() };
-        let plan = negotiate(&policy, &rules, &v7).unwrap();
+        let plan = negotiate_summary(&policy, &rules, &v7).unwrap();
         let missing = enforced(&plan).missing();
         assert_eq!(missing.fs, AccessFs::RESOLVE_UNIX);
         assert_eq!(missing.net, AccessNet::UDP);
@@ -475,10 +510,14 @@ mod tests {
         let attr = plan.attr.unwrap();
         assert_eq!(attr.handled_access_net, AccessNet::TCP.bits());
         assert_eq!(attr.quiet_access_fs, 0);
-        assert!(matches!(negotiate(&strict(policy), &rules, &v7), Err(Error::Unsupported { .. })));
+        assert!(matches!(
+            negotiate_summary(&strict(policy), &rules, &v7),
+            Err(Error::Unsupported { .. })
+        ));
         // UDP alone is enough for strict to refuse.
         let udp = RulesSummary { net: AccessNet::BIND_UDP, count: 1, ..Default::default() };
-        let Err(Error::Unsupported { missing, .. }) = negotiate(&strict(Policy::new()), &udp, &v7)
+        let Err(Error::Unsupported { missing, .. }) =
+            negotiate_summary(&strict(Policy::new()), &udp, &v7)
         else {
             panic!("strict accepted UDP on ABI 7")
         };
@@ -496,7 +535,7 @@ mod tests {
             quiet_scoped: Scope::SIGNAL,
             ..Policy::new()
         };
-        let plan = negotiate(&policy, &RulesSummary::default(), &v10).unwrap();
+        let plan = negotiate_summary(&policy, &RulesSummary::default(), &v10).unwrap();
         let attr = plan.attr.unwrap();
         assert_eq!(attr.quiet_access_fs, AccessFs::READ_FILE.bits());
         assert_eq!(attr.quiet_access_net, 0);
@@ -513,10 +552,12 @@ mod tests {
             ..Policy::new()
         };
         let none = RulesSummary::default();
-        let v6 = negotiate(&policy, &none, &Kernel::with_abi(Abi::V6, Errata::empty())).unwrap();
+        let v6 =
+            negotiate_summary(&policy, &none, &Kernel::with_abi(Abi::V6, Errata::empty())).unwrap();
         assert!(v6.restrict_flags.is_empty());
         assert_eq!(enforced(&v6).missing().log, RestrictSelfFlags::LOG_NEW_EXEC_ON);
-        let v7 = negotiate(&policy, &none, &Kernel::with_abi(Abi::V7, Errata::empty())).unwrap();
+        let v7 =
+            negotiate_summary(&policy, &none, &Kernel::with_abi(Abi::V7, Errata::empty())).unwrap();
         // TSYNC is not a logging flag and ABI 7 has none: only the log flag goes through.
         assert_eq!(v7.restrict_flags, RestrictSelfFlags::LOG_NEW_EXEC_ON);
         assert_eq!(enforced(&v7).status(), Status::Full);
@@ -527,7 +568,7 @@ mod tests {
         let policy = Policy { min_abi: Some(Abi::V8), ..Policy::new() };
         let none = RulesSummary::default();
         for kernel in kernels() {
-            let r = negotiate(&policy, &none, &kernel);
+            let r = negotiate_summary(&policy, &none, &kernel);
             match kernel.support.abi() {
                 None => assert_eq!(r, Err(Error::Unavailable(kernel.support))),
                 Some(abi) if abi < Abi::V8 => {
@@ -547,22 +588,22 @@ mod tests {
             ..Policy::new()
         };
         let v7 = Kernel::with_abi(Abi::V7, Errata::empty());
-        let plan = negotiate(&nothing, &RulesSummary::default(), &v7).unwrap();
+        let plan = negotiate_summary(&nothing, &RulesSummary::default(), &v7).unwrap();
         assert_eq!(plan.attr, None);
         assert_eq!(enforced(&plan).status(), Status::NotEnforced);
         assert_eq!(
-            negotiate(&strict(nothing), &RulesSummary::default(), &v7),
+            negotiate_summary(&strict(nothing), &RulesSummary::default(), &v7),
             Err(Error::NothingToRestrict)
         );
         // Only UDP on a kernel without UDP: no domain; best effort says so, strict refuses.
         let udp = Policy { net: Handled::Only(AccessNet::UDP), ..nothing };
-        let plan = negotiate(&udp, &RulesSummary::default(), &v7).unwrap();
+        let plan = negotiate_summary(&udp, &RulesSummary::default(), &v7).unwrap();
         assert_eq!(plan.attr, None);
         let report = enforced(&plan);
         assert_eq!(report.status(), Status::NotEnforced);
         assert_eq!(report.missing().net, AccessNet::UDP);
         assert!(matches!(
-            negotiate(&strict(udp), &RulesSummary::default(), &v7),
+            negotiate_summary(&strict(udp), &RulesSummary::default(), &v7),
             Err(Error::Unsupported { .. })
         ));
     }
@@ -570,7 +611,7 @@ mod tests {
     #[test]
     fn errata_that_concern_the_domain() {
         let kernel = Kernel::with_abi(Abi::V7, Errata::TCP_SOCKET_IDENTIFICATION);
-        let plan = negotiate(&Policy::new(), &RulesSummary::default(), &kernel).unwrap();
+        let plan = negotiate_summary(&Policy::new(), &RulesSummary::default(), &kernel).unwrap();
         assert_eq!(
             plan.report.errata_missing,
             Errata::SCOPED_SIGNAL_SAME_PROCESS
@@ -582,7 +623,7 @@ mod tests {
             scoped: Handled::Only(Scope::empty()),
             ..Policy::new()
         };
-        let plan = negotiate(
+        let plan = negotiate_summary(
             &fs_only,
             &RulesSummary::default(),
             &Kernel::with_abi(Abi::V7, Errata::all()),
@@ -599,26 +640,60 @@ mod tests {
             Rule::port(70000, AccessNet::BIND_TCP),
         ];
         assert_eq!(
-            RulesSummary::of(&rules[..]),
+            RulesSummary::of(&rules[..], Some(Abi::V7)),
             Err(Error::PortOutOfRange { rule: 2, port: 70000 })
         );
-        let summary = RulesSummary::of(&rules[..2]).unwrap();
+        let summary = RulesSummary::of(&rules[..2], Some(Abi::V7)).unwrap();
         assert_eq!(
             summary,
             RulesSummary { fs: AccessFs::READ, net: AccessNet::BIND_TCP, quiet: false, count: 2 }
         );
         let nul = [Rule::path(b"/us\0r", AccessFs::READ)];
         assert_eq!(
-            RulesSummary::of(&nul),
+            RulesSummary::of(&nul, None),
             Err(Error::InvalidPath { rule: 0, errno: Errno::EINVAL })
         );
         let long = [0x61u8; PATH_MAX + 1];
         let rules = [Rule::path(&long, AccessFs::READ)];
         assert_eq!(
-            RulesSummary::of(&rules),
+            RulesSummary::of(&rules, None),
             Err(Error::InvalidPath { rule: 0, errno: Errno::ENAMETOOLONG })
         );
-        assert!(RulesSummary::of(&[Rule::path(&long[..PATH_MAX], AccessFs::READ)]).is_ok());
+        assert!(RulesSummary::of(&[Rule::path(&long[..PATH_MAX], AccessFs::READ)], None).is_ok());
+    }
+
+    #[test]
+    fn rules_ask_for_what_they_make_a_point_of() {
+        let v7 = Kernel::with_abi(Abi::V7, Errata::empty());
+        let rules = [
+            // A read-write group: resolve_unix comes along, incidental on ABI 7.
+            Rule::path(b"/tmp", AccessFs::READ | AccessFs::WRITE),
+            // TCP and UDP on one port: UDP is a family of its own, and all of it is missing.
+            Rule::port(53, AccessNet::CONNECT_TCP | AccessNet::CONNECT_SEND_UDP),
+        ];
+        let plan = negotiate(&Policy::new(), &rules, &v7).unwrap();
+        let missing = enforced(&plan).missing();
+        assert_eq!(missing, Missing { net: AccessNet::CONNECT_SEND_UDP, ..Missing::default() });
+        // A rule of nothing but resolve_unix (`--unix PATH`) loses its whole point: reported.
+        let unix = [Rule::path(b"/run", AccessFs::RESOLVE_UNIX)];
+        let plan = negotiate(&Policy::new(), &unix, &v7).unwrap();
+        assert_eq!(enforced(&plan).missing().fs, AccessFs::RESOLVE_UNIX);
+        // On ABI 9 it is enforced.
+        let v9 = Kernel::with_abi(Abi::V9, Errata::empty());
+        let plan = negotiate(&Policy::new(), &unix, &v9).unwrap();
+        assert_eq!(enforced(&plan).status(), Status::Full);
+        // refer is always asked for when granted: ABI 1 cannot honour it and says so.
+        let v1 = Kernel::with_abi(Abi::V1, Errata::empty());
+        let plan = negotiate(&Policy::new(), &rules[..1], &v1).unwrap();
+        assert_eq!(enforced(&plan).missing().fs, AccessFs::REFER);
+        // Without Landlock everything granted is asked for.
+        let summary = RulesSummary::of(&rules, None).unwrap();
+        assert_eq!(summary.fs, AccessFs::READ | AccessFs::WRITE);
+        assert_eq!(summary.net, AccessNet::CONNECT_TCP | AccessNet::CONNECT_SEND_UDP);
+        // The policy's own explicit request is never filtered.
+        let explicit = Policy { fs: Handled::Only(AccessFs::all()), ..Policy::new() };
+        let plan = negotiate(&explicit, &rules[..1], &v7).unwrap();
+        assert_eq!(enforced(&plan).missing().fs, AccessFs::RESOLVE_UNIX);
     }
 
     /// A small deterministic generator, so that the sweep below is the same on every run.
@@ -666,7 +741,7 @@ mod tests {
                 count: 3,
             };
             for kernel in kernels() {
-                let Ok(plan) = negotiate(&policy, &rules, &kernel) else { continue };
+                let Ok(plan) = negotiate_summary(&policy, &rules, &kernel) else { continue };
                 let report = enforced(&plan);
                 if policy.compat == Compat::Strict {
                     assert!(

@@ -364,8 +364,8 @@ impl<'a> SandboxerEnv<'a> {
         }
 
         let policy = Policy {
-            // The sample handles every filesystem right it knows: all of them at ABI 11.
-            fs: Handled::Only(ACCESS_RW),
+            // The sample handles every filesystem right it knows, masked by the kernel's ABI.
+            fs: Handled::Supported,
             net: Handled::Only(net),
             scoped: Handled::Only(scoped),
             quiet_fs,
@@ -538,7 +538,7 @@ mod tests {
     use super::*;
     use crate::abi::{Errata, Kernel};
     use crate::errno::Errno;
-    use crate::negotiate::{RulesSummary, negotiate};
+    use crate::negotiate::negotiate;
     use crate::report::Report;
     use std::cell::RefCell;
     use std::format;
@@ -593,7 +593,7 @@ mod tests {
         let e = env(&BASE).unwrap();
         assert_eq!(e.rule_count(), 0);
         let p = e.policy();
-        assert_eq!(p.fs, Handled::Only(AccessFs::all()));
+        assert_eq!(p.fs, Handled::Supported);
         assert_eq!(p.net, Handled::Only(AccessNet::empty()));
         assert_eq!(p.scoped, Handled::Only(Scope::empty()));
         assert_eq!(p.log, RestrictSelfFlags::empty());
@@ -874,8 +874,7 @@ mod tests {
 
     /// What enforcement on a given kernel would report for these variables.
     fn report_on(e: &SandboxerEnv<'_>, abi: Abi) -> Report {
-        let summary = RulesSummary::of(e).unwrap();
-        let plan = negotiate(&e.policy(), &summary, &Kernel::with_abi(abi, Errata::all())).unwrap();
+        let plan = negotiate(&e.policy(), e, &Kernel::with_abi(abi, Errata::all())).unwrap();
         Report { domain: plan.attr.is_some(), ..plan.report }
     }
 
@@ -885,17 +884,15 @@ mod tests {
         let report = report_on(&e, Abi::V7);
         let missing = report.missing();
         assert_eq!(missing.net, AccessNet::BIND_UDP);
-        assert_eq!(missing.fs, AccessFs::RESOLVE_UNIX);
+        // LL_FS_RW's resolve_unix is incidental to the group: not a request on ABI 7.
+        assert_eq!(missing.fs, AccessFs::empty());
         let line = report.to_string();
         assert!(line.contains("partly enforced") && line.contains("bind_udp"), "{line}");
         // The same on ABI 10 and later is complete.
         assert!(report_on(&e, Abi::V10).missing().is_empty());
         // Without Landlock at all it is an error, as in the sample.
         let none = Kernel::without_landlock(crate::abi::Support::NotBuilt);
-        assert!(matches!(
-            negotiate(&e.policy(), &RulesSummary::of(&e).unwrap(), &none),
-            Err(Error::Unavailable(_))
-        ));
+        assert!(matches!(negotiate(&e.policy(), &e, &none), Err(Error::Unavailable(_))));
     }
 
     #[test]
@@ -904,12 +901,8 @@ mod tests {
         assert_eq!(report_on(&e, Abi::V5).missing().scoped, Scope::all());
         assert_eq!(report_on(&e, Abi::V6).missing().scoped, Scope::empty());
         let logged = env(&with(&["LL_FORCE_LOG=1"])).unwrap();
-        let err = negotiate(
-            &logged.policy(),
-            &RulesSummary::of(&logged).unwrap(),
-            &Kernel::with_abi(Abi::V6, Errata::all()),
-        )
-        .unwrap_err();
+        let err = negotiate(&logged.policy(), &logged, &Kernel::with_abi(Abi::V6, Errata::all()))
+            .unwrap_err();
         assert_eq!(err, Error::AbiTooOld { required: Abi::V7, found: Abi::V6 });
         assert_eq!(
             logged.explain(&err).to_string(),

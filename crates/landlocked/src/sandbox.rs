@@ -8,7 +8,7 @@ use std::path::Path;
 
 use landlocked_core::{
     Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, OnMissing, PathSource, Plan, Policy,
-    RestrictSelfFlags, RulesSummary, Ruleset, Scope, SkipReason, ThreadCoverage, Threads,
+    RestrictSelfFlags, Ruleset, Scope, SkipReason, ThreadCoverage, Threads,
 };
 
 use crate::error::Error;
@@ -314,26 +314,18 @@ impl Sandbox {
             }
             kept.push(index);
         }
-        // With "everything the kernel can restrict" handled, a right this kernel does not know
-        // is not restricted anyway: a group such as read-write granting it is no request to
-        // restrict it, so it is left out instead of being reported missing. A rule granting
-        // nothing but such rights (`--unix` before ABI 9) is kept: its whole point is lost,
-        // and the report says so. `refer` stays: ABI 1 denies it everywhere, which matters.
-        let masks = match kernel.support.abi() {
-            Some(abi) => (
-                (self.policy.fs == Handled::Supported)
-                    .then(|| AccessFs::for_abi(abi) | AccessFs::REFER),
-                (self.policy.net == Handled::Supported).then(|| AccessNet::for_abi(abi)),
-            ),
-            None => (None, None),
-        };
         let core_rules: Vec<landlocked_core::Rule<'_>> =
-            kept.iter().map(|&i| core_rule(&self.rules[i], masks)).collect();
+            kept.iter().map(|&i| core_rule(&self.rules[i])).collect();
         let recorder = Recorder { rules: &core_rules, skipped: RefCell::new(Vec::new()) };
-        let summary =
-            RulesSummary::of(&recorder).map_err(|e| rule_error(kept[e.rule().unwrap_or(0)], e))?;
+        // The core decides which granted rights count as requested: a read-write group's
+        // `resolve_unix` on ABI 7 does not, `--unix` alone does (see `RulesSummary`).
         let plan =
-            landlocked_core::negotiate(&self.policy, &summary, kernel).map_err(Error::Enforce)?;
+            landlocked_core::negotiate(&self.policy, &recorder, kernel).map_err(|e| {
+                match e.rule() {
+                    Some(i) => rule_error(kept[i], e),
+                    None => Error::Enforce(e),
+                }
+            })?;
         let ruleset = match Ruleset::new(&plan).map_err(Error::Enforce)? {
             Some(mut ruleset) => {
                 ruleset.add_rules(&recorder).map_err(|e| match e.rule() {
@@ -364,28 +356,17 @@ impl Sandbox {
     }
 }
 
-/// Keeps the bits of `access` in `mask`, unless none would be left.
-fn masked<A: bitflags::Flags + Copy>(access: A, mask: Option<A>) -> A {
-    match mask.map(|m| access.intersection(m)) {
-        Some(kept) if !kept.is_empty() => kept,
-        _ => access,
-    }
-}
-
 /// A rule as the enforcement core takes it, borrowing the path's bytes.
-fn core_rule(
-    rule: &Rule,
-    (mask_fs, mask_net): (Option<AccessFs>, Option<AccessNet>),
-) -> landlocked_core::Rule<'_> {
+fn core_rule(rule: &Rule) -> landlocked_core::Rule<'_> {
     match &rule.grant {
         Grant::Path { path, access } => landlocked_core::Rule::Path {
             source: PathSource::Path(path.as_os_str().as_bytes()),
-            access: masked(*access, mask_fs),
+            access: *access,
             quiet: rule.quiet,
         },
         Grant::Port { port, access } => landlocked_core::Rule::Port {
             port: u64::from(*port),
-            access: masked(*access, mask_net),
+            access: *access,
             quiet: rule.quiet,
         },
     }
