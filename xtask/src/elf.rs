@@ -1,5 +1,6 @@
 //! Just enough of ELF to check that an executable is fully static: its type, its machine, its
-//! program headers (no `PT_INTERP`, no `PT_DYNAMIC`) and whether it still has a symbol table.
+//! program headers (no `PT_INTERP`, no `PT_DYNAMIC`) and whether it still has a symbol table;
+//! and to drop its section headers, which only tools read (see [`strip_sections`]).
 
 /// What a 64-bit little-endian ELF file says about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,45 @@ fn u64_at(b: &[u8], at: usize) -> Option<usize> {
     usize::try_from(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?)).ok()
 }
 
+/// Where the file's bytes that the kernel loads end: the ELF header, the program headers and
+/// every segment's bytes in the file (`p_offset + p_filesz`).
+fn loaded_end(b: &[u8]) -> Result<usize, String> {
+    parse(b)?;
+    let short = || "truncated ELF headers".to_string();
+    let phoff = u64_at(b, 32).ok_or_else(short)?;
+    let phentsize = usize::from(u16_at(b, 54).ok_or_else(short)?);
+    let phnum = usize::from(u16_at(b, 56).ok_or_else(short)?);
+    let mut end = (phoff + phnum * phentsize).max(64);
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        let (offset, filesz) =
+            (u64_at(b, ph + 8).ok_or_else(short)?, u64_at(b, ph + 32).ok_or_else(short)?);
+        end = end.max(offset.checked_add(filesz).ok_or_else(short)?);
+    }
+    if end > b.len() {
+        return Err(format!(
+            "a segment ends at byte {end}, past the end of the file ({})",
+            b.len()
+        ));
+    }
+    Ok(end)
+}
+
+/// Drops what the kernel never reads from an executable, as `sstrip` does: the section header
+/// table and the section names (`.shstrtab`), which the linker writes after the last segment's
+/// bytes. The kernel loads an executable by its program headers alone; only tools (`objdump`,
+/// debuggers) look at sections, and a stripped binary has nothing left there for them but the
+/// names of `.text` and `.rodata`. The file is cut after the last byte a segment loads, and
+/// `e_shoff`, `e_shnum` and `e_shstrndx` are zeroed (no section header table).
+pub fn strip_sections(b: &mut Vec<u8>) -> Result<(), String> {
+    let end = loaded_end(b)?;
+    b.truncate(end);
+    for (at, len) in [(40, 8), (58, 2), (60, 2), (62, 2)] {
+        b[at..at + len].fill(0);
+    }
+    Ok(())
+}
+
 /// Reads the headers of a 64-bit little-endian ELF file.
 pub fn parse(b: &[u8]) -> Result<Elf, String> {
     if b.get(..4) != Some(b"\x7fELF") {
@@ -48,7 +88,8 @@ pub fn parse(b: &[u8]) -> Result<Elf, String> {
     let phentsize = usize::from(u16_at(b, 54).ok_or_else(short)?);
     let phnum = usize::from(u16_at(b, 56).ok_or_else(short)?);
     let shentsize = usize::from(u16_at(b, 58).ok_or_else(short)?);
-    let shnum = usize::from(u16_at(b, 60).ok_or_else(short)?);
+    // No section header table (`e_shoff` 0) is a file stripped of its sections.
+    let shnum = if shoff == 0 { 0 } else { usize::from(u16_at(b, 60).ok_or_else(short)?) };
     let segments = (0..phnum)
         .map(|i| u32_at(b, phoff + i * phentsize).ok_or_else(short))
         .collect::<Result<Vec<_>, _>>()?;
@@ -84,6 +125,8 @@ pub fn check_static(b: &[u8], machine: u16) -> Result<Elf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PT_LOAD: u32 = 1;
 
     /// A minimal ELF file with these program header types and, if asked, a symbol table.
     fn fake(kind: u16, machine: u16, segments: &[u32], symtab: bool) -> Vec<u8> {
@@ -137,6 +180,54 @@ mod tests {
         assert!(parse(&fake(ET_EXEC, EM_X86_64, &[1], false)[..60]).is_err());
     }
 
+    /// An executable with one segment loading its first `loaded` bytes, then `tail` bytes of
+    /// sections and a section header table after them.
+    fn with_segment(loaded: usize, tail: usize) -> Vec<u8> {
+        let mut b = fake(ET_EXEC, EM_X86_64, &[PT_LOAD], false);
+        let sections = b.split_off(64 + 56);
+        b.resize(loaded, 0xcc);
+        b[64 + 8..64 + 16].copy_from_slice(&0u64.to_le_bytes());
+        b[64 + 32..64 + 40].copy_from_slice(&(loaded as u64).to_le_bytes());
+        b.extend(std::iter::repeat_n(b'n', tail));
+        let shoff = b.len() as u64;
+        b[40..48].copy_from_slice(&shoff.to_le_bytes());
+        b[62..64].copy_from_slice(&1u16.to_le_bytes());
+        b.extend(sections);
+        b
+    }
+
+    #[test]
+    fn stripping_sections_keeps_every_loaded_byte() {
+        let mut b = with_segment(300, 40);
+        let before = b.clone();
+        assert!(parse(&b).unwrap().segments == [PT_LOAD]);
+        strip_sections(&mut b).unwrap();
+        assert_eq!(b.len(), 300);
+        // Only the three section fields of the ELF header changed.
+        assert_eq!(b[..40], before[..40]);
+        assert_eq!(b[40..48], [0; 8]);
+        assert_eq!(b[48..58], before[48..58]);
+        assert_eq!(b[58..64], [0; 6]);
+        assert_eq!(b[64..300], before[64..300]);
+        let elf = check_static(&b, EM_X86_64).unwrap();
+        assert_eq!((elf.segments, elf.symbols), (vec![PT_LOAD], false));
+        // Again: nothing left to drop.
+        strip_sections(&mut b).unwrap();
+        assert_eq!(b.len(), 300);
+        // The headers themselves are never cut, even with no segment covering them.
+        let mut b = fake(ET_EXEC, EM_X86_64, &[PT_INTERP], false);
+        strip_sections(&mut b).unwrap();
+        assert_eq!(b.len(), 64 + 56);
+    }
+
+    #[test]
+    fn a_segment_past_the_end_of_the_file_is_an_error() {
+        let mut b = with_segment(300, 0);
+        strip_sections(&mut b).unwrap();
+        b.truncate(250);
+        assert!(strip_sections(&mut b).unwrap_err().contains("past the end"));
+    }
+
     #[test]
     fn the_hosts_own_shell_is_dynamic() {
         // A real file from the system, to check the reader against the toolchain's output.
@@ -146,5 +237,11 @@ mod tests {
             assert_eq!(elf.machine, EM_X86_64);
         }
         assert!(check_static(&b, elf.machine).is_err());
+        // Without its sections it still has every program header.
+        let mut stripped = b.clone();
+        strip_sections(&mut stripped).unwrap();
+        assert!(stripped.len() < b.len());
+        let after = parse(&stripped).unwrap();
+        assert_eq!((after.segments, after.symbols), (elf.segments, false));
     }
 }

@@ -1,6 +1,7 @@
-//! `cargo xtask static`: the libc-free `landlocked-sandboxer` for x86_64 and aarch64, stripped,
-//! into `target/static/<arch>/landlocked-sandboxer`, each checked to be a fully static
-//! executable; then the scenarios run against the one this machine can execute.
+//! `cargo xtask static`: the libc-free `landlocked-sandboxer` for x86_64 and aarch64, stripped
+//! of its symbols and then of its section headers, into
+//! `target/static/<arch>/landlocked-sandboxer`, each checked to be a fully static executable;
+//! then the scenarios run against the one this machine can execute.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,12 +42,23 @@ pub fn build() -> Result<Vec<(PathBuf, u64)>, String> {
         run(&mut cmd)?;
 
         let from = project_root().join("target").join(target).join("static/landlocked-sandboxer");
-        let bytes = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        let mut bytes = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        elf::check_static(&bytes, machine).map_err(|e| format!("{}: {e}", from.display()))?;
+        // The section headers go too (cargo's copy keeps them, for objdump).
+        let linked = bytes.len();
+        elf::strip_sections(&mut bytes).map_err(|e| format!("{}: {e}", from.display()))?;
         elf::check_static(&bytes, machine).map_err(|e| format!("{}: {e}", from.display()))?;
         let to = output(arch);
         std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;
-        std::fs::copy(&from, &to).map_err(|e| format!("{}: {e}", to.display()))?;
-        eprintln!("xtask: {} ({} bytes, static, stripped)", to.display(), bytes.len());
+        std::fs::write(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
+        let mode = std::fs::metadata(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        std::fs::set_permissions(&to, mode.permissions())
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+        eprintln!(
+            "xtask: {} ({} bytes, static, stripped; {linked} with its section headers)",
+            to.display(),
+            bytes.len()
+        );
         built.push((to, bytes.len() as u64));
     }
     Ok(built)
