@@ -31,11 +31,16 @@ pub fn build() -> Result<Vec<(PathBuf, u64)>, String> {
         // - link-self-contained=no: rustc would add musl's crt1.o, whose _start clashes with
         //   ours (and which would call a libc we do not link);
         // - relocation-model=static: code for a position-dependent executable, smaller than PIC;
+        // - relro-level=off: no PT_GNU_RELRO header. Only a dynamic loader or a libc's start
+        //   code makes that range read-only; the kernel ignores the header, and this binary has
+        //   neither (the x86_64 GOT, holding the addresses of memcpy and memset, stays writable
+        //   either way);
         // - rust-lld for both targets: it packs the segments of a small file tightly, where
         //   GNU ld pads each one to a page.
         cmd.env(
             "CARGO_ENCODED_RUSTFLAGS",
-            ["-Clink-self-contained=no", "-Crelocation-model=static"].join("\x1f"),
+            ["-Clink-self-contained=no", "-Crelocation-model=static", "-Crelro-level=off"]
+                .join("\x1f"),
         );
         let linker_var = format!("CARGO_TARGET_{}_LINKER", target.to_uppercase().replace('-', "_"));
         cmd.env(linker_var, "rust-lld");
