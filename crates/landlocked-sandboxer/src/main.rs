@@ -21,14 +21,19 @@
 
 mod exec;
 mod mem;
+#[macro_use]
 mod out;
 mod start;
 
 use landlocked_core::report::Status;
 use landlocked_core::sandboxer_env::{self, EnvError, SandboxerEnv};
-use landlocked_core::{Errno, Error, Report, SkipReason, Support, Threads, enforce, process};
+use landlocked_core::{
+    AccessFs, AccessNet, Errno, Error, Report, RestrictSelfFlags, Scope, SkipReason, Support,
+    Threads, enforce, process,
+};
 
-use out::Out;
+use out::Arg::{self, Num, Quoted, Text};
+use out::{Out, say};
 use start::{Args, c_bytes, env_entry};
 
 const USAGE: &str = "\
@@ -69,13 +74,8 @@ fn main(args: Args) -> i32 {
         // A path that cannot be opened is skipped, as the sample does, and said. What this kernel
         // cannot restrict is in the report line instead.
         if let SkipReason::Missing(errno) = reason {
-            Out::new()
-                .s(source.variable)
-                .s(" ")
-                .q(source.item)
-                .s(": skipped, cannot open it: ")
-                .errno(errno)
-                .end();
+            let (variable, item) = (Text(source.variable), Quoted(source.item));
+            say("% %: skipped, cannot open it: %", &[variable, item, Arg::Errno(errno)]);
         }
     });
     match enforce(&policy, &rules) {
@@ -96,16 +96,13 @@ fn main(args: Args) -> i32 {
     let errno = unsafe { exec::execvp(args.argv, envp, path) };
     // SAFETY: argv[1] is a NUL-terminated argument of the process.
     let name = unsafe { c_bytes(command) };
-    let mut out = Out::new();
     if matches!(errno, Errno::ENOENT | Errno::ENOTDIR) {
-        out.q(name).s(": command not found").end();
+        say("%: command not found", &[Quoted(name)]);
         return 127;
     }
-    out.s("cannot execute ").q(name).s(": ").errno(errno).end();
+    say("cannot execute %: %", &[Quoted(name), Arg::Errno(errno)]);
     if errno == Errno::EACCES {
-        Out::new()
-            .s("hint: the sandbox may deny executing the command, its interpreter or libraries")
-            .end();
+        say("hint: the sandbox may deny executing the command, its interpreter or libraries", &[]);
     }
     126
 }
@@ -113,90 +110,104 @@ fn main(args: Args) -> i32 {
 /// Bad input in the variables, naming the variable and the item.
 #[inline(never)]
 fn env_error(e: &EnvError<'_>) {
-    let mut out = Out::new();
-    match *e {
-        EnvError::Missing(var) => {
-            out.s(var).s(" is not set (set it to the paths to allow, or to \"\" for none)")
-        }
+    use sandboxer_env::{LL_FORCE_LOG, LL_QUIET_ACCESS, LL_SCOPED};
+    let (template, first, second) = match *e {
+        EnvError::Missing(var) => (
+            "% is not set (set it to the paths to allow, or to \"\" for none)",
+            Text(var),
+            Text(""),
+        ),
         EnvError::BadPort { variable, item } => {
-            out.s(variable).s(": ").q(item).s(" is not a port number")
+            ("%: % is not a port number", Text(variable), Quoted(item))
         }
         EnvError::PortOutOfRange { variable, item } => {
-            out.s(variable).s(": port ").q(item).s(" is out of range (0 to 65535)")
+            ("%: port % is out of range (0 to 65535)", Text(variable), Quoted(item))
         }
-        EnvError::BadScope(item) => out
-            .s(sandboxer_env::LL_SCOPED)
-            .s(": unknown or duplicate scope ")
-            .q(item)
-            .s(" (expected \"a\" and/or \"s\")"),
+        EnvError::BadScope(item) => (
+            "%: unknown or duplicate scope % (expected \"a\" and/or \"s\")",
+            Text(LL_SCOPED),
+            Quoted(item),
+        ),
         EnvError::BadForceLog(value) => {
-            out.s(sandboxer_env::LL_FORCE_LOG).s(": unknown value ").q(value).s(" (only \"1\" is)")
+            ("%: unknown value % (only \"1\" is)", Text(LL_FORCE_LOG), Quoted(value))
         }
         EnvError::BadQuietAccess(item) => {
-            out.s(sandboxer_env::LL_QUIET_ACCESS).s(": unknown access ").q(item)
+            ("%: unknown access %", Text(LL_QUIET_ACCESS), Quoted(item))
         }
-        EnvError::QuietAccessRequired(var) => out
-            .s(sandboxer_env::LL_QUIET_ACCESS)
-            .s(" must be set (e.g. to \"all\") when ")
-            .s(var)
-            .s(" is used"),
-    }
-    .end();
+        EnvError::QuietAccessRequired(var) => {
+            ("% must be set (e.g. to \"all\") when % is used", Text(LL_QUIET_ACCESS), Text(var))
+        }
+    };
+    say(template, &[first, second]);
 }
 
 /// Why the sandbox could not be set up, naming the variable and item of a rule at fault.
 #[inline(never)]
 fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
-    let mut out = Out::new();
-    if let Some(source) = e.rule().and_then(|i| env.source(i)) {
-        out.s(source.variable).s(" ").q(source.item).s(": ");
-    }
-    let (what, errno) = match *e {
+    let (template, arg) = match *e {
         Error::Unavailable(support) => {
-            out.s("Landlock is required but ");
-            match support {
-                Support::NotBuilt => out.s("not built into this kernel").end(),
-                Support::Disabled => out.s("disabled at boot").end(),
-                _ => out.s("unavailable").end(),
-            }
+            let what = match support {
+                Support::NotBuilt => "not built into this kernel",
+                Support::Disabled => "disabled at boot",
+                _ => "unavailable",
+            };
+            say("Landlock is required but %", &[Text(what)]);
             let hint = match support {
                 Support::NotBuilt => {
                     "build the kernel with CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM"
                 }
                 Support::Disabled => "add \"landlock\" to CONFIG_LSM or to the lsm= boot parameter",
-                Support::Unknown(e) => {
-                    return Out::new().s("the version query failed: ").errno(e).end();
-                }
+                Support::Unknown(e) => return say("the version query failed: %", &[Arg::Errno(e)]),
                 Support::Available { .. } => return,
             };
-            return Out::new().s("hint: ").s(hint).end();
+            return say("hint: %", &[Text(hint)]);
         }
         Error::AbiTooOld { required, found } => {
             let by = env.required_by().filter(|&(abi, _)| abi == required);
-            out.s(by.map_or("the sandbox", |(_, var)| var))
-                .s(" needs Landlock ABI ")
-                .n(required.version().into())
-                .s(", this kernel has ABI ")
-                .n(found.version().into())
-                .end();
-            return;
+            let (required, found) = (required.version().into(), found.version().into());
+            return say(
+                "% needs Landlock ABI %, this kernel has ABI %",
+                &[Text(by.map_or("the sandbox", |(_, var)| var)), Num(required), Num(found)],
+            );
         }
         Error::PortOutOfRange { .. } => ("port out of range (0 to 65535)", None),
-        Error::InvalidPath { errno, .. } => ("invalid path: ", Some(errno)),
-        Error::OpenPath { errno, .. } => ("cannot open it: ", Some(errno)),
-        Error::AddRule { errno, .. } => ("the kernel refused the rule: ", Some(errno)),
-        Error::CreateRuleset(errno) => ("cannot create the ruleset: ", Some(errno)),
-        Error::NoNewPrivs(errno) => ("cannot set no_new_privs: ", Some(errno)),
-        Error::RestrictSelf(errno) => ("cannot enforce the ruleset: ", Some(errno)),
+        Error::InvalidPath { errno, .. } => ("invalid path: %", Some(errno)),
+        Error::OpenPath { errno, .. } => ("cannot open it: %", Some(errno)),
+        Error::AddRule { errno, .. } => ("the kernel refused the rule: %", Some(errno)),
+        Error::CreateRuleset(errno) => ("cannot create the ruleset: %", Some(errno)),
+        Error::NoNewPrivs(errno) => ("cannot set no_new_privs: %", Some(errno)),
+        Error::RestrictSelf(errno) => ("cannot enforce the ruleset: %", Some(errno)),
         // Strict mode's errors: this program is best effort.
-        _ => ("cannot set up the sandbox", e.errno()),
+        _ => match e.errno() {
+            Some(errno) => ("cannot set up the sandbox: %", Some(errno)),
+            None => ("cannot set up the sandbox", None),
+        },
     };
-    out.s(what);
-    if let Some(errno) = errno {
-        out.errno(errno);
+    let mut out = Out::new();
+    if let Some(source) = e.rule().and_then(|i| env.source(i)) {
+        out.fill("% %: ", &[Text(source.variable), Quoted(source.item)]);
     }
-    out.end();
+    match arg {
+        Some(errno) => out.fill(template, &[Arg::Errno(errno)]),
+        None => out.s(template),
+    }
+    .end();
 }
+
+/// The parts of the report line, in order: each one's label and the names of its flags
+/// ([`names_of!`]; none for the two that are a yes or no). The values are those of `missing`
+/// in [`report_line`], in the same order.
+const MISSING: [(&str, &[u8]); 9] = [
+    ("fs: ", names_of!(AccessFs)),
+    ("net: ", names_of!(AccessNet)),
+    ("scope: ", names_of!(Scope)),
+    ("quiet fs: ", names_of!(AccessFs)),
+    ("quiet net: ", names_of!(AccessNet)),
+    ("quiet scope: ", names_of!(Scope)),
+    ("quiet rules", b""),
+    ("log: ", names_of!(RestrictSelfFlags)),
+    ("threads other than this one", b""),
+];
 
 /// The one line saying what this kernel does not enforce:
 /// `Landlock ABI 7: partly enforced, not enforced: fs: resolve_unix; net: bind_udp`.
@@ -204,7 +215,7 @@ fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
 fn report_line(report: &Report) {
     let mut out = Out::new();
     if let Support::Available { version, .. } = report.kernel.support {
-        out.s("Landlock ABI ").n(version.into()).s(": ");
+        out.fill("Landlock ABI %: ", &[Num(version.into())]);
     }
     if report.status() == Status::NotEnforced {
         out.s("not enforced, the command is not sandboxed").end();
@@ -212,44 +223,23 @@ fn report_line(report: &Report) {
     }
     out.s("partly enforced, not enforced: ");
     let m = report.missing();
+    let missing = [
+        m.fs.bits(),
+        m.net.bits(),
+        m.scoped.bits(),
+        m.quiet_fs.bits(),
+        m.quiet_net.bits(),
+        m.quiet_scoped.bits(),
+        m.quiet_rules.into(),
+        m.log.bits().into(),
+        m.threads.into(),
+    ];
     let mut sep = "";
-    let mut part = |out: &mut Out, label: &str| {
-        out.s(sep).s(label);
-        sep = "; ";
-    };
-    if !m.fs.is_empty() {
-        part(&mut out, "fs: ");
-        out.names(m.fs.names());
-    }
-    if !m.net.is_empty() {
-        part(&mut out, "net: ");
-        out.names(m.net.names());
-    }
-    if !m.scoped.is_empty() {
-        part(&mut out, "scope: ");
-        out.names(m.scoped.names());
-    }
-    if !m.quiet_fs.is_empty() {
-        part(&mut out, "quiet fs: ");
-        out.names(m.quiet_fs.names());
-    }
-    if !m.quiet_net.is_empty() {
-        part(&mut out, "quiet net: ");
-        out.names(m.quiet_net.names());
-    }
-    if !m.quiet_scoped.is_empty() {
-        part(&mut out, "quiet scope: ");
-        out.names(m.quiet_scoped.names());
-    }
-    if m.quiet_rules {
-        part(&mut out, "quiet rules");
-    }
-    if !m.log.is_empty() {
-        part(&mut out, "log: ");
-        out.names(m.log.names());
-    }
-    if m.threads {
-        part(&mut out, "threads other than this one");
+    for (&(label, names), bits) in MISSING.iter().zip(missing) {
+        if bits != 0 {
+            out.s(sep).s(label).flags(bits, names);
+            sep = "; ";
+        }
     }
     if report.refer_always_denied {
         out.s("; ABI 1 denies every link or rename across directories");

@@ -5,11 +5,51 @@
 //! strings, quoted bytes, numbers, error numbers and flag names. A line goes out in one `write`
 //! (unless it is longer than the buffer), so lines from several processes do not mix.
 //!
+//! Most messages are one template with `%` where each argument goes ([`say`]): the text stays
+//! in one piece, and each message costs one call, where appending piece by piece costs a call
+//! for every piece.
+//!
 //! No indexing that could panic here (`get` instead): with no panic path left anywhere, the
 //! panic machinery and the `core::fmt` it drags in are not linked at all.
 
 use landlocked_core::fs::write_all;
 use landlocked_core::{BorrowedFd, Errno};
+
+/// The names of a flag type's flags (`AccessFs`, ...), from bit 0 up, each followed by a NUL:
+/// a `&'static [u8]` put together at compile time from the type's `NAMED` table, which is then
+/// not linked (its `(&str, flag)` pairs take 24 bytes each besides the text). The names must be
+/// those of bits 0, 1, 2... in order, or the build fails.
+macro_rules! names_of {
+    ($flags:ty) => {{
+        const NAMED: &[(&str, $flags)] = <$flags>::NAMED;
+        const LEN: usize = {
+            let (mut len, mut i) = (0, 0);
+            while i < NAMED.len() {
+                len += NAMED[i].0.len() + 1;
+                i += 1;
+            }
+            len
+        };
+        const NAMES: [u8; LEN] = {
+            let mut names = [0; LEN];
+            let (mut at, mut i) = (0, 0);
+            while i < NAMED.len() {
+                let (name, flag) = (NAMED[i].0.as_bytes(), NAMED[i].1);
+                assert!(flag.bits() == 1 << i, "flag names not in bit order");
+                let mut j = 0;
+                while j < name.len() {
+                    names[at] = name[j];
+                    at += 1;
+                    j += 1;
+                }
+                at += 1;
+                i += 1;
+            }
+            names
+        };
+        &NAMES
+    }};
+}
 
 /// The prefix of every message.
 pub const NAME: &str = "landlocked-sandboxer: ";
@@ -20,8 +60,29 @@ pub struct Out {
     len: usize,
 }
 
+/// What goes in place of a `%` of a template.
+#[derive(Clone, Copy)]
+pub enum Arg<'a> {
+    /// Text as it is (a variable's name).
+    Text(&'a str),
+    /// Bytes in double quotes, escaped ([`Out::q`]): an item of a variable, a command.
+    Quoted(&'a [u8]),
+    /// A number in decimal.
+    Num(u64),
+    /// An error as `strerror` says it, with its name ([`Out::errno`]).
+    Errno(Errno),
+}
+
+/// Writes one line: `landlocked-sandboxer: `, then `template` with each `%` replaced by the next
+/// of `args`.
+#[inline(never)]
+pub fn say(template: &str, args: &[Arg<'_>]) {
+    Out::new().fill(template, args).end();
+}
+
 impl Out {
     /// A new message, `landlocked-sandboxer: ` so far.
+    #[inline(never)]
     pub fn new() -> Out {
         let mut out = Out { buf: [0; 256], len: 0 };
         out.s(NAME);
@@ -54,8 +115,30 @@ impl Out {
         self.b(s.as_bytes())
     }
 
+    /// Appends `template` with each `%` replaced by the next of `args` (nothing once they run
+    /// out).
+    pub fn fill(&mut self, template: &str, args: &[Arg<'_>]) -> &mut Out {
+        let mut args = args.iter();
+        let mut rest = template.as_bytes();
+        while let Some(at) = rest.iter().position(|&b| b == b'%') {
+            let (text, after) = rest.split_at(at);
+            self.b(text);
+            rest = after.get(1..).unwrap_or_default();
+            match args.next() {
+                Some(Arg::Text(s)) => self.s(s),
+                Some(&Arg::Quoted(bytes)) => self.q(bytes),
+                Some(&Arg::Num(n)) => self.n(n),
+                Some(&Arg::Errno(e)) => self.errno(e),
+                None => self,
+            };
+        }
+        self.b(rest);
+        self
+    }
+
     /// Appends `bytes` in double quotes, on one line: control characters as `\xNN`, `"` and `\`
     /// preceded by `\`, anything else (UTF-8 included) as it is.
+    #[inline(never)]
     pub fn q(&mut self, bytes: &[u8]) -> &mut Out {
         self.b(b"\"");
         for &c in bytes {
@@ -72,6 +155,7 @@ impl Out {
     }
 
     /// Appends a number in decimal.
+    #[inline(never)]
     pub fn n(&mut self, mut n: u64) -> &mut Out {
         let mut digits = [0u8; 20];
         let mut start = digits.len();
@@ -88,20 +172,25 @@ impl Out {
 
     /// Appends an error as `strerror` would, with its name: `Permission denied (EACCES)`. Only the
     /// errors a sandboxer meets have a text here; others are `error N`.
+    #[inline(never)]
     pub fn errno(&mut self, e: Errno) -> &mut Out {
-        match ERRNO_TEXT.split(|&b| b == 0).find(|t| t.first() == Some(&(e.raw() as u8))) {
-            Some(text) if e.raw() < 256 => self.b(&text[1..]),
+        let number = e.raw() as u8;
+        let texts = ERRNO_TEXT.split(|&b| b == 0).filter_map(|t| t.split_first());
+        match texts.into_iter().find(|&(&n, _)| n == number) {
+            Some((_, text)) if e.raw() < 256 => self.b(text),
             _ => self.s("error ").n(e.raw() as u64),
         }
     }
 
-    /// Appends names separated by `, `.
-    pub fn names(&mut self, names: impl Iterator<Item = &'static str>) -> &mut Out {
-        for (i, name) in names.enumerate() {
-            if i > 0 {
-                self.s(", ");
+    /// Appends the names of the bits set in `bits`, separated by `, `: `names` has the name of
+    /// each bit from bit 0 up, each followed by a NUL ([`names_of!`]).
+    pub fn flags(&mut self, bits: u64, names: &[u8]) -> &mut Out {
+        let mut sep = "";
+        for (bit, name) in names.split(|&b| b == 0).enumerate() {
+            if bits >> bit & 1 != 0 {
+                self.s(sep).b(name);
+                sep = ", ";
             }
-            self.s(name);
         }
         self
     }
