@@ -139,6 +139,7 @@ const _: () = assert!(core::mem::size_of::<Statx>() == 256);
 const _: () = assert!(core::mem::offset_of!(Statx, mode) == 0x1c);
 
 /// The type of the file `fd` refers to (works on `O_PATH` descriptors).
+#[inline]
 pub fn file_type(fd: BorrowedFd<'_>) -> Result<FileType, Errno> {
     let mut buf = Statx {
         mask: 0,

@@ -100,6 +100,7 @@ pub struct Missing {
 
 impl Missing {
     /// Nothing is missing.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         *self == Missing::default()
     }
@@ -199,6 +200,7 @@ impl Report {
     }
 
     /// Everything requested that is not enforced.
+    #[inline]
     pub fn missing(&self) -> Missing {
         Missing {
             fs: self.fs.missing(),

@@ -53,6 +53,9 @@ pub struct Ruleset {
 
 impl Ruleset {
     /// Creates the ruleset the plan describes, or `None` when the plan enforces no domain.
+    // `#[inline]` (as for `open_path` and `fs::file_type`): called once, where the caller's
+    // plan and result can be used in place (the static sandboxer is 0.35 KiB smaller).
+    #[inline]
     pub fn new(plan: &Plan) -> Result<Option<Ruleset>, Error> {
         let Some(attr) = plan.attr else { return Ok(None) };
         let fd = create_ruleset(&attr).map_err(Error::CreateRuleset)?;
@@ -175,6 +178,7 @@ pub(crate) fn check_paths<R: Rules + ?Sized>(rules: &R) -> Result<(), Error> {
 
 /// Opens a rule's path `O_PATH | O_CLOEXEC`, NUL-terminating it in a stack buffer. The outer
 /// error is a malformed path, the inner one the kernel's answer.
+#[inline]
 fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>, Error> {
     check_path(index, path)?;
     // Most paths are short: terminate those in a small buffer rather than zeroing 4 KiB for
