@@ -197,9 +197,12 @@ fn open_path(index: usize, path: &[u8]) -> Result<Result<OwnedFd, crate::Errno>,
         return Err(Error::InvalidPath { rule: index, errno: crate::Errno::ENAMETOOLONG });
     };
     dst.copy_from_slice(path);
-    let Ok(cpath) = core::ffi::CStr::from_bytes_until_nul(buf) else {
-        return Err(Error::InvalidPath { rule: index, errno: crate::Errno::EINVAL });
+    let Some(with_nul) = buf.get(..=path.len()) else {
+        return Err(Error::InvalidPath { rule: index, errno: crate::Errno::ENAMETOOLONG });
     };
+    // SAFETY: `check_path` refused a NUL in `path`, and the byte after it is one of the
+    // buffer's zeros: `with_nul` is a C string, and it need not be scanned again.
+    let cpath = unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(with_nul) };
     Ok(fs::open(cpath, OFlags::PATH | OFlags::CLOEXEC, 0))
 }
 
