@@ -55,7 +55,7 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
 
 fn main(args: Args) -> i32 {
     let Some(command) = args.command() else {
-        Out::bare().s(USAGE).send();
+        out::write_stderr(USAGE.as_bytes());
         return 1;
     };
     let envp = args.vars();

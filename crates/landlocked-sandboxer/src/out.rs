@@ -89,11 +89,6 @@ impl Out {
         out
     }
 
-    /// Text with no prefix (the usage).
-    pub fn bare() -> Out {
-        Out { buf: [0; 256], len: 0 }
-    }
-
     /// Appends bytes as they are.
     pub fn b(&mut self, mut bytes: &[u8]) -> &mut Out {
         while !bytes.is_empty() {
@@ -201,18 +196,19 @@ impl Out {
         self.flush();
     }
 
-    /// Writes what is left, as it is (text that ends with its own newline).
-    pub fn send(&mut self) {
-        self.flush();
-    }
-
     fn flush(&mut self) {
-        // SAFETY: fd 2 is only written to; if it is closed (or is not what it should be), the
-        // write fails with EBADF and the message is lost, which is all that can be done.
-        let stderr = unsafe { BorrowedFd::borrow_raw(2) };
-        let _ = write_all(stderr, self.buf.get(..self.len).unwrap_or_default());
+        write_stderr(self.buf.get(..self.len).unwrap_or_default());
         self.len = 0;
     }
+}
+
+/// Writes `bytes` to stderr as they are (the usage, or a line put together in an [`Out`]).
+#[inline(never)]
+pub fn write_stderr(bytes: &[u8]) {
+    // SAFETY: fd 2 is only written to; if it is closed (or is not what it should be), the
+    // write fails with EBADF and the message is lost, which is all that can be done.
+    let stderr = unsafe { BorrowedFd::borrow_raw(2) };
+    let _ = write_all(stderr, bytes);
 }
 
 /// `strerror` for the errors this program can meet: each entry is the error number as one byte,
