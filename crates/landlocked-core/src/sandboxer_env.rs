@@ -404,7 +404,7 @@ impl<'a> SandboxerEnv<'a> {
         };
         let mut ends = [0; 8];
         let mut count = 0;
-        for ((end, value), &(_, list)) in ends.iter_mut().zip(lists).zip(LISTS.iter()) {
+        for ((end, value), &(_, list)) in ends.iter_mut().zip(&lists).zip(LISTS.iter()) {
             count += value.map_or(0, |v| list_items(list, v).count());
             *end = count;
         }

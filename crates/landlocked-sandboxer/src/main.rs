@@ -164,11 +164,9 @@ fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
         }
         Error::AbiTooOld { required, found } => {
             let by = env.required_by().filter(|&(abi, _)| abi == required);
-            let (required, found) = (required.version().into(), found.version().into());
-            return say(
-                "% needs Landlock ABI %, this kernel has ABI %",
-                &[Text(by.map_or("the sandbox", |(_, var)| var)), Num(required), Num(found)],
-            );
+            let (required, found) = (Num(required.version()), Num(found.version()));
+            let by = Text(by.map_or("the sandbox", |(_, var)| var));
+            return say("% needs Landlock ABI %, this kernel has ABI %", &[by, required, found]);
         }
         Error::PortOutOfRange { .. } => ("port out of range (0 to 65535)", None),
         Error::InvalidPath { errno, .. } => ("invalid path: %", Some(errno)),
@@ -215,7 +213,7 @@ const MISSING: [(&str, &[u8]); 9] = [
 fn report_line(report: &Report) {
     let mut out = Out::new();
     if let Support::Available { version, .. } = report.kernel.support {
-        out.fill("Landlock ABI %: ", &[Num(version.into())]);
+        out.fill("Landlock ABI %: ", &[Num(version)]);
     }
     if report.status() == Status::NotEnforced {
         out.s("not enforced, the command is not sandboxed").end();
@@ -235,7 +233,7 @@ fn report_line(report: &Report) {
         m.threads.into(),
     ];
     let mut sep = "";
-    for (&(label, names), bits) in MISSING.iter().zip(missing) {
+    for (&(label, names), &bits) in MISSING.iter().zip(&missing) {
         if bits != 0 {
             out.s(sep).s(label).flags(bits, names);
             sep = "; ";
@@ -285,7 +283,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut out = Out::new();
     out.s("internal error");
     if let Some(at) = info.location() {
-        out.s(" at ").s(at.file()).s(":").n(at.line().into());
+        out.s(" at ").s(at.file()).s(":").n(at.line());
     }
     out.end();
     process::exit(1)

@@ -68,7 +68,7 @@ pub enum Arg<'a> {
     /// Bytes in double quotes, escaped ([`Out::q`]): an item of a variable, a command.
     Quoted(&'a [u8]),
     /// A number in decimal.
-    Num(u64),
+    Num(u32),
     /// An error as `strerror` says it, with its name ([`Out::errno`]).
     Errno(Errno),
 }
@@ -137,22 +137,23 @@ impl Out {
     pub fn q(&mut self, bytes: &[u8]) -> &mut Out {
         self.b(b"\"");
         for &c in bytes {
-            match c {
-                b'"' | b'\\' => self.b(&[b'\\', c]),
-                0..0x20 | 0x7f => {
-                    let hex = b"0123456789abcdef";
-                    self.b(&[b'\\', b'x', hex[usize::from(c >> 4)], hex[usize::from(c & 15)]])
-                }
-                _ => self.b(&[c]),
+            let hex = b"0123456789abcdef";
+            // `\c`, then `\xNN`: each case appends a part of it.
+            let forms = [b'\\', c, b'\\', b'x', hex[usize::from(c >> 4)], hex[usize::from(c & 15)]];
+            let form = match c {
+                b'"' | b'\\' => forms.get(..2),
+                0..0x20 | 0x7f => forms.get(2..),
+                _ => forms.get(1..2),
             };
+            self.b(form.unwrap_or_default());
         }
         self.b(b"\"")
     }
 
     /// Appends a number in decimal.
     #[inline(never)]
-    pub fn n(&mut self, mut n: u64) -> &mut Out {
-        let mut digits = [0u8; 20];
+    pub fn n(&mut self, mut n: u32) -> &mut Out {
+        let mut digits = [0u8; 10];
         let mut start = digits.len();
         for d in digits.iter_mut().rev() {
             *d = b'0' + (n % 10) as u8;
@@ -173,7 +174,7 @@ impl Out {
         let texts = ERRNO_TEXT.split(|&b| b == 0).filter_map(|t| t.split_first());
         match texts.into_iter().find(|&(&n, _)| n == number) {
             Some((_, text)) if e.raw() < 256 => self.b(text),
-            _ => self.s("error ").n(e.raw() as u64),
+            _ => self.s("error ").n(e.raw() as u32),
         }
     }
 
