@@ -58,8 +58,8 @@ fn main(args: Args) -> i32 {
         out::write_stderr(USAGE.as_bytes());
         return 1;
     };
-    let envp = args.vars();
-    let env = match SandboxerEnv::parse(|name| getenv(envp, name.as_bytes())) {
+    let vars = args.vars();
+    let env = match SandboxerEnv::parse(|name| getenv(vars, name.as_bytes())) {
         Ok(env) => env,
         Err(e) => {
             env_error(&e);
@@ -88,7 +88,7 @@ fn main(args: Args) -> i32 {
     }
 
     // The command does not see the sandbox's variables, as with the sample.
-    let path = getenv(args.vars(), b"PATH");
+    let path = getenv(vars, b"PATH");
     strip_variables(args.envp);
     let envp = args.envp.as_ptr();
     // SAFETY: argv and envp are the process's own null-terminated arrays (the environment was

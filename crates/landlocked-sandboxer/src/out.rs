@@ -90,17 +90,15 @@ impl Out {
     }
 
     /// Appends bytes as they are.
-    pub fn b(&mut self, mut bytes: &[u8]) -> &mut Out {
-        while !bytes.is_empty() {
+    pub fn b(&mut self, bytes: &[u8]) -> &mut Out {
+        for &c in bytes {
             if self.len >= self.buf.len() {
                 self.flush();
             }
-            let Some(free) = self.buf.get_mut(self.len..) else { return self };
-            let n = free.len().min(bytes.len());
-            let (now, later) = bytes.split_at(n);
-            free[..n].copy_from_slice(now);
-            self.len += n;
-            bytes = later;
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = c;
+                self.len += 1;
+            }
         }
         self
     }
