@@ -61,6 +61,10 @@ fn power_off() -> ! {
 }
 
 fn main() {
+    // Inside a sandbox, for the command-line cases: one operation, then out.
+    if let Some(code) = landlocked_conformance::run_probe_if_asked() {
+        std::process::exit(i32::from(code));
+    }
     if std::process::id() == 1 {
         mount("proc", "/proc", "proc");
         mount("sysfs", "/sys", "sysfs");
@@ -68,6 +72,9 @@ fn main() {
         mount("securityfs", "/sys/kernel/security", "securityfs");
         mount("devtmpfs", "/dev", "devtmpfs");
         loopback_up();
+    }
+    if std::process::id() == 1 {
+        landlocked_conformance::tools::set(landlocked_conformance::tools::Tools::guest());
     }
     let filter = std::env::args().nth(1).unwrap_or_default();
     let kernel = Kernel::probe();
