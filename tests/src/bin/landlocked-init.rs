@@ -66,6 +66,10 @@ fn main() {
         std::process::exit(i32::from(code));
     }
     if std::process::id() == 1 {
+        // Kernel messages share the serial console and could cut a protocol line in two: from
+        // here on only emergencies (a panic) reach the console.
+        // SAFETY: SYSLOG_ACTION_CONSOLE_LEVEL (8) takes no buffer.
+        unsafe { libc::klogctl(8, std::ptr::null_mut(), 1) };
         mount("proc", "/proc", "proc");
         mount("sysfs", "/sys", "sysfs");
         mount("tmpfs", "/tmp", "tmpfs");
