@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     });
     assert_eq!(count, env.rule_count());
     assert!(env.source(count).is_none());
-    match RulesSummary::of(&env) {
+    match RulesSummary::of(&env, Some(landlocked_core::Abi::V7)) {
         Ok(summary) => assert_eq!(summary.count, count),
         Err(e) => {
             // Only an over-long or NUL-holding path can fail here; it is explained by its source.

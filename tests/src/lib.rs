@@ -21,6 +21,9 @@ mod cases;
 pub mod ops;
 pub mod sandbox;
 pub mod scratch;
+pub mod tools;
+
+pub use cases::run_probe_if_asked;
 
 /// The result of one case.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,10 @@ use landlocked_core::Kernel;
 
 #[test]
 fn conformance_on_the_host_kernel() {
+    // The command-line cases run `landlocked-init` (the probe), and the `landlocked` and
+    // `landlocked-sandboxer` that `cargo test --workspace` builds beside it.
+    let probe = std::path::Path::new(env!("CARGO_BIN_EXE_landlocked-init"));
+    landlocked_conformance::tools::set(landlocked_conformance::tools::Tools::host(probe));
     let kernel = Kernel::probe();
     let mut failures = Vec::new();
     let mut passed = 0;

@@ -11,7 +11,7 @@ use std::process::Command;
 use crate::run::{project_root, run};
 
 /// The targets, each with its seed corpus in `fuzz/seeds/<target>`.
-const TARGETS: [&str; 2] = ["policy_file", "ll_env"];
+const TARGETS: [&str; 3] = ["policy_file", "ll_env", "negotiate"];
 
 fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))

@@ -701,6 +701,10 @@ pub fn command(args: &[String]) -> Result<(), String> {
                 print!("{HELP}");
                 return Ok(());
             }
+            "--source" if words.first().is_some_and(|w| w == "build") => {
+                let tarball = it.next().ok_or("--source needs a tarball")?;
+                words.extend(["--source".to_owned(), tarball.clone()]);
+            }
             a if a.starts_with('-') => return Err(format!("unknown option `{a}`\n\n{HELP}")),
             a => words.push(a.to_owned()),
         }

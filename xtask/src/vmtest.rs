@@ -18,6 +18,7 @@ use crate::cpio;
 use crate::kernels::{self, Arch, Fetch, Kernel};
 use crate::protocol::{CaseResult, Ending, Report, printable, problems};
 use crate::run::{cargo, project_root, run};
+use crate::static_bin;
 
 /// A static binary packed into the initramfs.
 #[derive(Clone, Copy, Debug)]
@@ -30,11 +31,18 @@ pub struct Agent {
     pub path: &'static str,
 }
 
-/// Every binary of the guest, built in release mode for the guest's musl target. The
-/// `landlocked` command and the static sandboxer join as `bin/landlocked` and
-/// `bin/landlocked-sandboxer` once their packages exist; the suite finds them under `/bin`.
-pub const AGENTS: &[Agent] =
-    &[Agent { package: "landlocked-conformance", bin: "landlocked-init", path: "init" }];
+/// Every binary of the guest built in release mode for the guest's musl target: the suite as
+/// `/init` (also the probe its command-line cases run inside sandboxes), and the `landlocked`
+/// command, which the suite finds under `/bin`. The static sandboxer joins them from
+/// `cargo xtask static` ([`STATIC_SANDBOXER`]).
+pub const AGENTS: &[Agent] = &[
+    Agent { package: "landlocked-conformance", bin: "landlocked-init", path: "init" },
+    Agent { package: "landlocked-cli", bin: "landlocked", path: "bin/landlocked" },
+];
+
+/// Where the libc-free sandboxer goes in the guest; it is built by [`static_bin::build`] with
+/// link settings of its own.
+const STATIC_SANDBOXER: &str = "bin/landlocked-sandboxer";
 
 /// Directories of the guest's root, besides the parents of the agents' paths.
 const ROOT_DIRS: &[&str] = &["bin", "dev", "proc", "sys", "tmp", "root"];
@@ -256,6 +264,7 @@ fn build_initramfs(arches: &[Arch]) -> Result<BTreeMap<Arch, PathBuf>, String> {
         cmd.args(["--bin", agent.bin]);
     }
     run(&mut cmd)?;
+    static_bin::build()?;
     let mut out = BTreeMap::new();
     for &arch in arches {
         let mut files = Vec::new();
@@ -264,6 +273,9 @@ fn build_initramfs(arches: &[Arch]) -> Result<BTreeMap<Arch, PathBuf>, String> {
             let data = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             files.push((agent.path, data));
         }
+        let sandboxer = static_bin::output(arch.name());
+        let data = fs::read(&sandboxer).map_err(|e| format!("{}: {e}", sandboxer.display()))?;
+        files.push((STATIC_SANDBOXER, data));
         let bytes = initramfs(&files);
         let dir = vmtest_dir().join(arch.name());
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -80,6 +80,28 @@ impl Args {
         }
     }
 
+    /// The options of a subcommand that takes only `--json` (`status`, `check`): whether JSON
+    /// was asked for, or `None` once `help` has been printed for `--help`.
+    pub fn json_only(&mut self, command: &str, help: &str) -> Result<Option<bool>, Fail> {
+        let mut json = false;
+        while let Some(option) = self.option()? {
+            match option.as_str() {
+                "--json" => json = true,
+                "--help" => {
+                    print!("{help}");
+                    return Ok(None);
+                }
+                other => {
+                    return Err(fail(format!(
+                        "{command}: unknown option {other} (see landlocked {command} --help)"
+                    )));
+                }
+            }
+        }
+        self.finish_options()?;
+        Ok(Some(json))
+    }
+
     /// Everything left.
     pub fn rest(&mut self) -> Vec<OsString> {
         self.args.drain(..).collect()

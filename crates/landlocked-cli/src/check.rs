@@ -39,22 +39,7 @@ fn missing_json(m: &Missing) -> Json {
 }
 
 pub fn check(args: &mut Args) -> Result<i32, Fail> {
-    let mut json = false;
-    while let Some(option) = args.option()? {
-        match option.as_str() {
-            "--json" => json = true,
-            "--help" => {
-                print!("{HELP}");
-                return Ok(0);
-            }
-            other => {
-                return Err(fail(format!(
-                    "check: unknown option {other} (see landlocked check --help)"
-                )));
-            }
-        }
-    }
-    args.finish_options()?;
+    let Some(json) = args.json_only("check", HELP)? else { return Ok(0) };
     let rest = args.rest();
     let file = match rest.as_slice() {
         [file] => Path::new(file),

@@ -109,22 +109,7 @@ pub fn support_word(support: Support) -> &'static str {
 }
 
 pub fn status(args: &mut Args) -> Result<i32, Fail> {
-    let mut json = false;
-    while let Some(option) = args.option()? {
-        match option.as_str() {
-            "--json" => json = true,
-            "--help" => {
-                print!("{HELP}");
-                return Ok(0);
-            }
-            other => {
-                return Err(fail(format!(
-                    "status: unknown option {other} (see landlocked status --help)"
-                )));
-            }
-        }
-    }
-    args.finish_options()?;
+    let Some(json) = args.json_only("status", HELP)? else { return Ok(0) };
     if let Some(extra) = args.rest().first() {
         return Err(fail(format!("status: unexpected argument {}", extra.to_string_lossy())));
     }

@@ -61,13 +61,24 @@ fn power_off() -> ! {
 }
 
 fn main() {
+    // Inside a sandbox, for the command-line cases: one operation, then out.
+    if let Some(code) = landlocked_conformance::run_probe_if_asked() {
+        std::process::exit(i32::from(code));
+    }
     if std::process::id() == 1 {
+        // Kernel messages share the serial console and could cut a protocol line in two: from
+        // here on only emergencies (a panic) reach the console.
+        // SAFETY: SYSLOG_ACTION_CONSOLE_LEVEL (8) takes no buffer.
+        unsafe { libc::klogctl(8, std::ptr::null_mut(), 1) };
         mount("proc", "/proc", "proc");
         mount("sysfs", "/sys", "sysfs");
         mount("tmpfs", "/tmp", "tmpfs");
         mount("securityfs", "/sys/kernel/security", "securityfs");
         mount("devtmpfs", "/dev", "devtmpfs");
         loopback_up();
+    }
+    if std::process::id() == 1 {
+        landlocked_conformance::tools::set(landlocked_conformance::tools::Tools::guest());
     }
     let filter = std::env::args().nth(1).unwrap_or_default();
     let kernel = Kernel::probe();

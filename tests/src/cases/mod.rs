@@ -1,8 +1,10 @@
 //! The cases, by subject. Each one states what the running kernel's ABI implies and checks it.
 
+mod cli;
 mod core;
 mod fs;
 mod net;
+mod sandboxer;
 mod scope;
 
 use landlocked_core::{Abi, Errno, Kernel, Report, Status};
@@ -16,7 +18,16 @@ pub fn all() -> Vec<Case> {
     cases.extend(net::cases());
     cases.extend(scope::cases());
     cases.extend(core::cases());
+    cases.extend(cli::cases());
+    cases.extend(sandboxer::cases());
     cases
+}
+
+/// Runs this binary as the probe of the command-line cases when its arguments say so (the
+/// sandboxer's scenarios' protocol): the exit code to leave with.
+pub fn run_probe_if_asked() -> Option<u8> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    sandboxer::scenarios::probe_main(&args)
 }
 
 /// What an operation gives on this kernel when only Landlock (from ABI `since`) can deny it.

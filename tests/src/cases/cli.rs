@@ -1,0 +1,251 @@
+//! The `landlocked` command on this kernel: what each option allows and denies, what it says
+//! where the kernel falls short, and its refusal without Landlock (`--best-effort` runs and says
+//! so). The command runs the probe, which performs one operation inside the sandbox.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use landlocked_core::{Abi, Kernel};
+
+use super::sandboxer::scenarios::PROBE_ARG;
+use crate::scratch::Scratch;
+use crate::{Case, Outcome, tools};
+
+/// What one run of `landlocked` gave.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// A run of the command line for one case.
+struct Cli {
+    landlocked: PathBuf,
+    probe: PathBuf,
+    needs: Vec<PathBuf>,
+}
+
+impl Cli {
+    fn new() -> Result<Cli, Outcome> {
+        let tools = tools::get().ok_or_else(|| Outcome::Skip("no tools configured".into()))?;
+        let landlocked = tools.program("landlocked")?;
+        Ok(Cli { landlocked, probe: tools.probe.clone(), needs: tools.probe_needs.clone() })
+    }
+
+    /// `landlocked run OPTIONS -- PROBE ACTION ARG`, the probe's needs granted read-execute.
+    fn probe(&self, options: &[&str], action: &str, arg: &str) -> Run {
+        let mut cmd = Command::new(&self.landlocked);
+        cmd.arg("run");
+        for need in &self.needs {
+            cmd.arg("--rox").arg(need);
+        }
+        cmd.args(options).arg("--").arg(&self.probe).args([PROBE_ARG, action, arg]);
+        self.output(cmd)
+    }
+
+    /// Runs `cmd` without the sample's variables unless the case sets them itself.
+    fn output(&self, mut cmd: Command) -> Run {
+        if !cmd.get_envs().any(|(k, _)| k == "LL_FS_RO") {
+            cmd.env_remove("LL_FS_RO").env_remove("LL_FS_RW");
+        }
+        match cmd.output() {
+            Ok(o) => Run {
+                code: o.status.code(),
+                stdout: String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            },
+            Err(e) => Run { code: None, stdout: String::new(), stderr: format!("cannot run: {e}") },
+        }
+    }
+}
+
+/// Checks one probe answer, given whether Landlock (from `since`) can deny it here.
+fn answer(run: &Run, want: &str, what: &str) -> Result<(), String> {
+    if run.code == Some(0) && run.stdout == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: want {want:?}, got {run:?}"))
+    }
+}
+
+fn denied_or_ok(kernel: &Kernel, since: Abi) -> &'static str {
+    match kernel.support.abi() {
+        Some(abi) if abi >= since => "EACCES",
+        _ => "ok",
+    }
+}
+
+/// Without Landlock the command refuses, exit 125, one line naming the problem.
+fn refused(run: &Run) -> Result<(), String> {
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let ok = run.code == Some(125)
+        && lines.len() == 1
+        && lines[0].starts_with("landlocked:")
+        && lines[0].contains("Landlock");
+    if ok { Ok(()) } else { Err(format!("expected a one-line refusal with 125, got {run:?}")) }
+}
+
+fn case(
+    f: impl Fn(&Kernel, &Cli, &Scratch) -> Result<(), String> + 'static,
+) -> impl Fn(&Kernel) -> Outcome {
+    move |kernel| {
+        let cli = match Cli::new() {
+            Ok(c) => c,
+            Err(outcome) => return outcome,
+        };
+        let scratch = Scratch::new("cli");
+        match f(kernel, &cli, &scratch) {
+            Ok(()) => Outcome::Pass,
+            Err(why) => Outcome::Fail(why),
+        }
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 scratch path")
+}
+
+fn read_only(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
+    let a = sc.path("a");
+    let inside = cli.probe(&["--ro", s(&a)], "read", s(&sc.path("a/f")));
+    let outside = cli.probe(&["--ro", s(&a)], "read", s(&sc.path("b/f")));
+    let write = cli.probe(&["--ro", s(&a)], "write", s(&sc.path("a/f")));
+    if kernel.support.abi().is_none() {
+        return refused(&inside);
+    }
+    answer(&inside, "ok", "reading beneath --ro")?;
+    answer(&outside, "EACCES", "reading outside every rule")?;
+    answer(&write, "EACCES", "writing beneath --ro")
+}
+
+fn read_write(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
+    let a = sc.path("a");
+    let inside = cli.probe(&["--rw", s(&a)], "write", s(&sc.path("a/new")));
+    let outside = cli.probe(&["--rw", s(&a)], "write", s(&sc.path("b/new")));
+    if kernel.support.abi().is_none() {
+        return refused(&inside);
+    }
+    answer(&inside, "ok", "writing beneath --rw")?;
+    answer(&outside, "EACCES", "writing outside every rule")?;
+    if !inside.stderr.is_empty() {
+        return Err(format!("a fully enforced sandbox printed something: {inside:?}"));
+    }
+    Ok(())
+}
+
+/// `--best-effort` runs even without Landlock, and says so.
+fn best_effort(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
+    let run = cli.probe(&["--best-effort", "--ro", s(&sc.path("a"))], "read", s(&sc.path("b/f")));
+    if kernel.support.abi().is_some() {
+        return answer(&run, "EACCES", "reading outside with --best-effort");
+    }
+    answer(&run, "ok", "reading without Landlock")?;
+    if !run.stderr.contains("running unsandboxed") {
+        return Err(format!("--best-effort without Landlock must say so: {run:?}"));
+    }
+    Ok(())
+}
+
+fn bind_tcp(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let (allowed, other) = (free_port()?, free_port()?);
+    let opts = ["--bind-tcp", &allowed.to_string()];
+    let yes = cli.probe(&opts, "bind-tcp", &allowed.to_string());
+    let no = cli.probe(&opts, "bind-tcp", &other.to_string());
+    match kernel.support.abi() {
+        None => refused(&yes),
+        Some(abi) => {
+            answer(&yes, "ok", "binding the --bind-tcp port")?;
+            answer(&no, denied_or_ok(kernel, Abi::V4), "binding another port")?;
+            // Before ABI 4 the gap is said on stderr.
+            if abi < Abi::V4 && !no.stderr.contains("bind_tcp") {
+                return Err(format!("TCP not enforceable, yet not said: {no:?}"));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `--strict` with UDP: refused before ABI 10, naming the right, before the command runs.
+fn strict_udp(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let run = cli.probe(&["--strict", "--bind-udp", "53"], "exit", "0");
+    match kernel.support.abi() {
+        None => refused(&run),
+        Some(abi) if abi < Abi::V10 => {
+            if run.code == Some(125) && run.stderr.contains("bind_udp") && run.stdout.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("--strict --bind-udp on ABI {abi}: {run:?}"))
+            }
+        }
+        Some(_) => match run.code {
+            Some(0) => Ok(()),
+            _ => Err(format!("--strict --bind-udp on ABI 10+: {run:?}")),
+        },
+    }
+}
+
+/// The kernel sample's variables, when no rule option is given.
+fn sample_variables(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
+    let mut ro: Vec<&str> = cli.needs.iter().map(|p| s(p)).collect();
+    let a = sc.path("a");
+    ro.push(s(&a));
+    let mut cmd = Command::new(&cli.landlocked);
+    cmd.arg("run").arg("--").arg(&cli.probe).args([PROBE_ARG, "read", s(&sc.path("b/f"))]);
+    cmd.env("LL_FS_RO", ro.join(":")).env("LL_FS_RW", "");
+    let run = cli.output(cmd);
+    match kernel.support.abi() {
+        None => refused(&run),
+        Some(_) => answer(&run, "EACCES", "reading outside LL_FS_RO"),
+    }
+}
+
+/// `status --json` says what the probe says.
+fn status_json(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let mut cmd = Command::new(&cli.landlocked);
+    cmd.args(["status", "--json"]);
+    let run = cli.output(cmd);
+    if run.code != Some(0) {
+        return Err(format!("status --json: {run:?}"));
+    }
+    let compact: String = run.stdout.split_whitespace().collect();
+    let (landlock, abi) = match kernel.support {
+        landlocked_core::Support::Available { abi, .. } => ("available", abi.version().to_string()),
+        landlocked_core::Support::Disabled => ("disabled", "null".into()),
+        landlocked_core::Support::NotBuilt => ("not_built", "null".into()),
+        landlocked_core::Support::Unknown(_) => ("unknown", "null".into()),
+    };
+    let want_abi = format!("\"abi\":{abi},");
+    if !compact.contains(&want_abi) || !run.stdout.contains(landlock) {
+        return Err(format!("want {landlock} and {want_abi} in {}", run.stdout));
+    }
+    Ok(())
+}
+
+fn not_found(_: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let mut cmd = Command::new(&cli.landlocked);
+    cmd.args(["run", "--best-effort", "--ro", "/", "--", "landlocked-no-such-command"]);
+    let run = cli.output(cmd);
+    if run.code == Some(127) && run.stderr.contains("landlocked-no-such-command") {
+        Ok(())
+    } else {
+        Err(format!("want 127 naming the command, got {run:?}"))
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    crate::ops::free_port(libc::SOCK_STREAM).map_err(|e| format!("no free port: {e}"))
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case::new("cli.read_only", case(read_only)),
+        Case::new("cli.read_write", case(read_write)),
+        Case::new("cli.best_effort", case(best_effort)),
+        Case::new("cli.bind_tcp", case(bind_tcp)),
+        Case::new("cli.strict_udp", case(strict_udp)),
+        Case::new("cli.sample_variables", case(sample_variables)),
+        Case::new("cli.status_json", case(status_json)),
+        Case::new("cli.not_found", case(not_found)),
+    ]
+}
