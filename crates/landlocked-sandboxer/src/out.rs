@@ -169,8 +169,8 @@ impl Out {
     #[inline(never)]
     pub fn errno(&mut self, e: Errno) -> &mut Out {
         let number = e.raw() as u8;
-        let texts = ERRNO_TEXT.split(|&b| b == 0).filter_map(|t| t.split_first());
-        match texts.into_iter().find(|&(&n, _)| n == number) {
+        let mut texts = ERRNO_TEXT.split(|&b| b == 0).filter_map(|t| t.split_first());
+        match texts.find(|&(&n, _)| n == number) {
             Some((_, text)) if e.raw() < 256 => self.b(text),
             _ => self.s("error ").n(e.raw() as u32),
         }
