@@ -168,28 +168,24 @@ fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
             let by = Text(by.map_or("the sandbox", |(_, var)| var));
             return say("% needs Landlock ABI %, this kernel has ABI %", &[by, required, found]);
         }
-        Error::PortOutOfRange { .. } => ("port out of range (0 to 65535)", None),
-        Error::InvalidPath { errno, .. } => ("invalid path: %", Some(errno)),
-        Error::OpenPath { errno, .. } => ("cannot open it: %", Some(errno)),
-        Error::AddRule { errno, .. } => ("the kernel refused the rule: %", Some(errno)),
-        Error::CreateRuleset(errno) => ("cannot create the ruleset: %", Some(errno)),
-        Error::NoNewPrivs(errno) => ("cannot set no_new_privs: %", Some(errno)),
-        Error::RestrictSelf(errno) => ("cannot enforce the ruleset: %", Some(errno)),
+        Error::PortOutOfRange { .. } => ("port out of range (0 to 65535)", Text("")),
+        Error::InvalidPath { errno, .. } => ("invalid path: %", Arg::Errno(errno)),
+        Error::OpenPath { errno, .. } => ("cannot open it: %", Arg::Errno(errno)),
+        Error::AddRule { errno, .. } => ("the kernel refused the rule: %", Arg::Errno(errno)),
+        Error::CreateRuleset(errno) => ("cannot create the ruleset: %", Arg::Errno(errno)),
+        Error::NoNewPrivs(errno) => ("cannot set no_new_privs: %", Arg::Errno(errno)),
+        Error::RestrictSelf(errno) => ("cannot enforce the ruleset: %", Arg::Errno(errno)),
         // Strict mode's errors: this program is best effort.
         _ => match e.errno() {
-            Some(errno) => ("cannot set up the sandbox: %", Some(errno)),
-            None => ("cannot set up the sandbox", None),
+            Some(errno) => ("cannot set up the sandbox: %", Arg::Errno(errno)),
+            None => ("cannot set up the sandbox", Text("")),
         },
     };
     let mut out = Out::new();
     if let Some(source) = e.rule().and_then(|i| env.source(i)) {
         out.fill("% %: ", &[Text(source.variable), Quoted(source.item)]);
     }
-    match arg {
-        Some(errno) => out.fill(template, &[Arg::Errno(errno)]),
-        None => out.s(template),
-    }
-    .end();
+    out.fill(template, &[arg]).end();
 }
 
 /// The parts of the report line, in order: each one's label and the names of its flags
