@@ -31,6 +31,21 @@ pub fn run<T: Copy + 'static>(
     })
 }
 
+/// [`run`], when both the harness and `enforce` succeeded: the report and the operation's
+/// result; otherwise the case's failure.
+pub fn enforced<T: Copy + 'static>(
+    policy: &Policy,
+    rules: &[Rule<'_>],
+    op: impl FnOnce() -> T,
+) -> Result<(Report, T), crate::Outcome> {
+    match run(policy, rules, op) {
+        Ok(Run { enforce: Ok(report), op: Some(value) }) => Ok((report, value)),
+        Ok(Run { enforce: Err(e), .. }) => Err(crate::Outcome::Fail(format!("enforce: {e}"))),
+        Ok(Run { op: None, .. }) => Err(crate::Outcome::Fail("the operation did not run".into())),
+        Err(e) => Err(crate::Outcome::Fail(format!("harness: {e}"))),
+    }
+}
+
 /// Forks, runs `f` in the child and returns its value, copied through a pipe.
 pub fn in_child<T: Copy + 'static>(f: impl FnOnce() -> T) -> Result<T, String> {
     let mut fds = [0; 2];

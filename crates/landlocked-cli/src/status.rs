@@ -48,48 +48,30 @@ struct Feature {
     since: Option<Abi>,
 }
 
+/// Each flag of a type, whether this kernel has it and the first ABI that does; `has(abi, flag)`
+/// says whether `abi` has `flag`.
+fn flags<F: Copy>(
+    named: &[(&'static str, F)],
+    has: fn(Abi, F) -> bool,
+    abi: Option<Abi>,
+) -> Vec<Feature> {
+    named
+        .iter()
+        .map(|&(name, flag)| Feature {
+            name,
+            here: abi.is_some_and(|a| has(a, flag)),
+            since: first_abi(|a| has(a, flag)),
+        })
+        .collect()
+}
+
 fn features(abi: Option<Abi>) -> Vec<(&'static str, &'static str, Vec<Feature>)> {
-    let has = |f: &dyn Fn(Abi) -> bool| abi.is_some_and(f);
-    let fs = AccessFs::NAMED
-        .iter()
-        .map(|&(name, flag)| Feature {
-            name,
-            here: has(&|a| AccessFs::for_abi(a).contains(flag)),
-            since: first_abi(|a| AccessFs::for_abi(a).contains(flag)),
-        })
-        .collect();
-    let net = AccessNet::NAMED
-        .iter()
-        .map(|&(name, flag)| Feature {
-            name,
-            here: has(&|a| AccessNet::for_abi(a).contains(flag)),
-            since: first_abi(|a| AccessNet::for_abi(a).contains(flag)),
-        })
-        .collect();
-    let scopes = Scope::NAMED
-        .iter()
-        .map(|&(name, flag)| Feature {
-            name,
-            here: has(&|a| Scope::for_abi(a).contains(flag)),
-            since: first_abi(|a| Scope::for_abi(a).contains(flag)),
-        })
-        .collect();
-    let restrict = RestrictSelfFlags::NAMED
-        .iter()
-        .map(|&(name, flag)| Feature {
-            name,
-            here: has(&|a| RestrictSelfFlags::for_abi(a).contains(flag)),
-            since: first_abi(|a| RestrictSelfFlags::for_abi(a).contains(flag)),
-        })
-        .collect();
-    let rule = AddRuleFlags::NAMED
-        .iter()
-        .map(|&(name, flag)| Feature {
-            name,
-            here: has(&|a| AddRuleFlags::for_abi(a).contains(flag)),
-            since: first_abi(|a| AddRuleFlags::for_abi(a).contains(flag)),
-        })
-        .collect();
+    let fs = flags(AccessFs::NAMED, |a, f| AccessFs::for_abi(a).contains(f), abi);
+    let net = flags(AccessNet::NAMED, |a, f| AccessNet::for_abi(a).contains(f), abi);
+    let scopes = flags(Scope::NAMED, |a, f| Scope::for_abi(a).contains(f), abi);
+    let restrict =
+        flags(RestrictSelfFlags::NAMED, |a, f| RestrictSelfFlags::for_abi(a).contains(f), abi);
+    let rule = flags(AddRuleFlags::NAMED, |a, f| AddRuleFlags::for_abi(a).contains(f), abi);
     vec![
         ("filesystem rights", "access_fs", fs),
         ("network rights", "access_net", net),

@@ -23,13 +23,9 @@ fn no_new_privs_set() -> bool {
 
 /// The default policy: everything the kernel can restrict, and the report says exactly that.
 fn default_policy(kernel: &Kernel) -> Outcome {
-    let run = match sandbox::run(&Policy::new(), &[], || ()) {
-        Ok(run) => run,
-        Err(e) => return harness(e),
-    };
-    let report = match run.enforce {
-        Ok(r) => r,
-        Err(e) => return Outcome::Fail(format!("enforce: {e}")),
+    let (report, ()) = match sandbox::enforced(&Policy::new(), &[], || ()) {
+        Ok(v) => v,
+        Err(outcome) => return outcome,
     };
     let mut c = Checks::default();
     c.eq("support", report.kernel.support, kernel.support);
@@ -73,18 +69,14 @@ fn best_effort_reports_gaps(kernel: &Kernel) -> Outcome {
     let policy =
         Policy { quiet_fs: AccessFs::READ_FILE, quiet_net: AccessNet::BIND_TCP, ..Policy::new() };
     let outside = scratch.c("b/f");
-    let run = match sandbox::run(&policy, &rules, || ops::read_file(&outside)) {
-        Ok(run) => run,
-        Err(e) => return harness(e),
-    };
-    let report = match run.enforce {
-        Ok(r) => r,
-        Err(e) => return Outcome::Fail(format!("enforce: {e}")),
+    let (report, op) = match sandbox::enforced(&policy, &rules, || ops::read_file(&outside)) {
+        Ok(v) => v,
+        Err(outcome) => return outcome,
     };
     let mut c = Checks::default();
     let Some(abi) = kernel.support.abi() else {
         c.eq("status", report.status(), Status::NotEnforced);
-        c.eq("read outside", run.op, Some(Ok(())));
+        c.eq("read outside", op, Ok(()));
         return c.outcome();
     };
     let expected = Missing {
@@ -99,7 +91,7 @@ fn best_effort_reports_gaps(kernel: &Kernel) -> Outcome {
     c.eq("missing", report.missing(), expected);
     c.eq("status", report.status(), if abi >= Abi::V10 { Status::Full } else { Status::Partial });
     // Whatever is missing, the rest is enforced: reading outside the rules is still denied.
-    c.eq("read outside", run.op, Some(Err(Errno::EACCES)));
+    c.eq("read outside", op, Err(Errno::EACCES));
     // Each rule is added from the ABI that can express it, and skipped as unsupported before:
     // resolve_unix from 9, UDP and the quiet-only rule from 10, TCP from 4.
     let (added, skipped) = match abi {

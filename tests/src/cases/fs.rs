@@ -267,13 +267,9 @@ fn cross_directory(kernel: &Kernel, grant_refer: bool, link: bool) -> Outcome {
     let rules = [Rule::path(&a, access), Rule::path(&c, access)];
     let (from, to) = (scratch.c("a/f"), scratch.c("c/f"));
     let op = || if link { ops::link(&from, &to) } else { ops::rename(&from, &to) };
-    let run = match sandbox::run(&fs_policy(), &rules, op) {
-        Ok(run) => run,
-        Err(e) => return harness(e),
-    };
-    let report = match run.enforce {
-        Ok(report) => report,
-        Err(e) => return Outcome::Fail(format!("enforce: {e}")),
+    let (report, op) = match sandbox::enforced(&fs_policy(), &rules, op) {
+        Ok(v) => v,
+        Err(outcome) => return outcome,
     };
     let want = match kernel.support.abi() {
         None => Ok(()),
@@ -287,7 +283,7 @@ fn cross_directory(kernel: &Kernel, grant_refer: bool, link: bool) -> Outcome {
     // report must say so.
     let refer_missing = grant_refer && matches!(kernel.support.abi(), None | Some(Abi::V1));
     c.eq("refer reported missing", report.missing().fs.contains(AccessFs::REFER), refer_missing);
-    if let Outcome::Fail(f) = expect_op(run.op.unwrap_or(Err(Errno::EIO)), want, &report) {
+    if let Outcome::Fail(f) = expect_op(op, want, &report) {
         return Outcome::Fail(f);
     }
     c.outcome()
