@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::cache;
+use crate::sources;
 
 /// One (suite, architecture) view of the Debian archive, with its own lists and downloads.
 pub struct Apt {
@@ -29,9 +30,13 @@ impl Apt {
             fs::create_dir_all(root.join(sub))
                 .map_err(|e| format!("{}: {e}", root.join(sub).display()))?;
         }
-        let mirror = system_mirror()?;
-        let line =
-            format!("deb [arch={arch} signed-by={}] {} {suite} main\n", mirror.keyring, mirror.uri);
+        let sources = sources::system();
+        let mirror = sources.debian_archive()?;
+        let line = format!(
+            "deb [arch={arch} signed-by={}] {} {suite} main\n",
+            mirror.keyring(),
+            mirror.uri
+        );
         let sources = root.join("sources.list");
         let changed = fs::read_to_string(&sources).ok().as_deref() != Some(line.as_str());
         if changed {
@@ -268,113 +273,9 @@ fn compare_part(a: &str, b: &str) -> Ordering {
     Ordering::Equal
 }
 
-/// The Debian archive the system's apt already uses.
-struct Mirror {
-    uri: String,
-    keyring: String,
-}
-
-const DEFAULT_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
-
-/// Reads the system's apt sources (deb822 `.sources` files and one-line `.list` files) and
-/// returns the first Debian archive (not the security archive) they name.
-fn system_mirror() -> Result<Mirror, String> {
-    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
-    if let Ok(dir) = fs::read_dir("/etc/apt/sources.list.d") {
-        let mut more: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        more.sort();
-        files.extend(more);
-    }
-    for file in files {
-        let Ok(text) = fs::read_to_string(&file) else {
-            continue;
-        };
-        let found = match file.extension().and_then(|e| e.to_str()) {
-            Some("sources") => parse_deb822(&text),
-            Some("list") => parse_one_line(&text),
-            _ => continue,
-        };
-        if let Some(mirror) = found {
-            return Ok(mirror);
-        }
-    }
-    Err("no Debian archive found in /etc/apt/sources.list or /etc/apt/sources.list.d".into())
-}
-
-fn is_debian_archive(uri: &str, suites: &str) -> bool {
-    !uri.contains("security")
-        && suites.split_whitespace().any(|s| !s.contains("security"))
-        && (uri.contains("debian")
-            || suites.split_whitespace().any(|s| {
-                ["bullseye", "bookworm", "trixie", "forky", "sid"].iter().any(|c| s.starts_with(c))
-            }))
-}
-
-fn parse_deb822(text: &str) -> Option<Mirror> {
-    for stanza in text.split("\n\n") {
-        let field = |name: &str| {
-            stanza.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
-        };
-        let (Some(types), Some(uris), Some(suites)) =
-            (field("Types:"), field("URIs:"), field("Suites:"))
-        else {
-            continue;
-        };
-        let enabled = field("Enabled:").is_none_or(|v| v != "no");
-        if !enabled || !types.split_whitespace().any(|t| t == "deb") {
-            continue;
-        }
-        let uri = uris.split_whitespace().next()?.to_owned();
-        if is_debian_archive(&uri, &suites) {
-            let keyring = field("Signed-By:")
-                .filter(|k| k.starts_with('/'))
-                .unwrap_or_else(|| DEFAULT_KEYRING.into());
-            return Some(Mirror { uri, keyring });
-        }
-    }
-    None
-}
-
-fn parse_one_line(text: &str) -> Option<Mirror> {
-    for line in text.lines().map(str::trim) {
-        let Some(rest) = line.strip_prefix("deb ") else {
-            continue;
-        };
-        let mut keyring = DEFAULT_KEYRING.to_owned();
-        let rest = if let Some(opts) = rest.trim_start().strip_prefix('[') {
-            let (opts, after) = opts.split_once(']')?;
-            if let Some(k) = opts.split_whitespace().find_map(|o| o.strip_prefix("signed-by=")) {
-                keyring = k.to_owned();
-            }
-            after
-        } else {
-            rest
-        };
-        let mut words = rest.split_whitespace();
-        let (Some(uri), Some(suite)) = (words.next(), words.next()) else {
-            continue;
-        };
-        if is_debian_archive(uri, suite) {
-            return Some(Mirror { uri: uri.to_owned(), keyring });
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deb822_skips_security_and_disabled() {
-        let text = "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n\n\
-                    Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nEnabled: no\n\n\
-                    Types: deb deb-src\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\n\
-                    Signed-By: /etc/keys/debian.gpg\n";
-        let m = parse_deb822(text).unwrap();
-        assert_eq!(m.uri, "http://mirror.example/debian");
-        assert_eq!(m.keyring, "/etc/keys/debian.gpg");
-    }
 
     #[test]
     fn versions_compare_like_dpkg() {
@@ -404,15 +305,5 @@ mod tests {
             parse_stanza_versions(text),
             [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2-1".to_owned())]
         );
-    }
-
-    #[test]
-    fn one_line_with_options() {
-        let text =
-            "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main\n";
-        let m = parse_one_line(text).unwrap();
-        assert_eq!(m.uri, "http://m.example/debian");
-        assert_eq!(m.keyring, "/k.gpg");
-        assert!(parse_one_line("deb http://deb.nodesource.com/node_20.x nodistro main").is_none());
     }
 }

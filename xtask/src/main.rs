@@ -1,4 +1,5 @@
-//! Project automation: `cargo xtask <command>`. One std binary, no dependencies.
+//! Project automation: `cargo xtask <command>`. One std binary; its one dependency reads
+//! `rust-toolchain.toml`.
 
 mod apt;
 mod bench;
@@ -10,6 +11,8 @@ mod kbuild;
 mod kernels;
 mod protocol;
 mod run;
+mod setup;
+mod sources;
 mod static_bin;
 mod uapi;
 mod vmtest;
@@ -22,8 +25,11 @@ usage: cargo xtask <command>
 commands:
   uapi        fetch the Linux 7.3 uapi headers (Debian's linux-libc-dev, experimental) into the
               cache and print the include directory
-  test        everything CI checks: fetch what the tests need, then run the test suites,
-              the conformance suite on every kernel of the manifest included
+  setup       install what the tests need and this machine lacks: the Rust targets and
+              components of rust-toolchain.toml, Debian's build tools and QEMU (as root; else
+              prints the command to run as root)
+  test        everything CI checks: the set-up, formatting and clippy, the test suites, the
+              conformance suite on every kernel of the manifest, a short fuzz run
   kernels     [--arch ARCH] [list|fetch]: the kernels vmtest boots, and their image cache
   kernels     [--arch ARCH] build (VERSION | --source TARBALL): a minimal Landlock kernel
               built from kernel.org's tarball (sha256-checked) or a local one
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("uapi") => uapi::fetch().map(|dir| println!("{}", dir.display())),
+        Some("setup") => setup::command(&args[1..]),
         Some("test") => run::test(&args[1..]),
         Some("fuzz-smoke") => fuzz::smoke(&args[1..]),
         Some("kernels") => kernels::command(&args[1..]),

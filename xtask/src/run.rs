@@ -1,5 +1,6 @@
-//! `cargo xtask test`: fetch what the tests need, then run every suite: the host's, then the
-//! conformance suite on every kernel under QEMU (`cargo xtask vmtest`).
+//! `cargo xtask test`, the README's test command and all of CI: the set-up (`cargo xtask
+//! setup`), the lint gates, every suite (the host's, then the conformance suite on every kernel
+//! under QEMU), and a short run of each fuzz target.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,6 +32,17 @@ pub fn test(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("`xtask test` takes no argument, got `{arg}`"));
     }
+    crate::setup::ensure()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     let include = uapi::fetch()?;
     // First, so that the tests also check the static binaries it leaves.
     crate::static_bin::build()?;
@@ -46,6 +58,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
         kernel.image(Fetch::Newest)?;
     }
     vmtest::vmtest(&vmtest::Options::default())?;
+    crate::fuzz::smoke(&[])?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }

@@ -222,8 +222,7 @@ fn check_qemu(arch: Arch) -> Result<(), String> {
     match Command::new(bin).arg("--version").stdout(Stdio::null()).status() {
         Ok(s) if s.success() => Ok(()),
         _ => Err(format!(
-            "{bin} not found: install it (Debian: `apt-get install -t bookworm-backports {}`, \
-             as .ci/run does)",
+            "{bin} not found: install it (Debian: `{}`, which `cargo xtask setup` installs)",
             match arch {
                 Arch::X86_64 => "qemu-system-x86",
                 Arch::Aarch64 => "qemu-system-arm",
