@@ -111,6 +111,9 @@ pub fn check(args: &mut Args) -> Result<i32, Fail> {
                 ("kernel_abi", kernel_abi),
                 ("enforcement", Json::str(status)),
                 ("missing", missing_json(&report.missing())),
+                ("errata_unfixed", Json::names(report.core().errata_missing.names())),
+                ("errata_weakening", Json::names(report.core().errata_weakening().names())),
+                ("tcp_leaves_out_mptcp", Json::Bool(report.core().tcp_leaves_out_mptcp())),
                 (
                     "missing_paths",
                     Json::Arr(
@@ -155,6 +158,15 @@ pub fn check(args: &mut Args) -> Result<i32, Fail> {
             println!("this kernel ({here}) would enforce it partly, not: {}", report.missing())
         }
         Status::NotEnforced => println!("this kernel ({here}) would not enforce it at all"),
+    }
+    if report.core().tcp_leaves_out_mptcp() {
+        println!("caveat: {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
+    }
+    let unfixed = report.core().errata_missing;
+    if !unfixed.is_empty() {
+        let mut text = String::new();
+        let _ = landlocked_core::report::write_errata(&mut text, unfixed);
+        println!("errata: {text}");
     }
     for s in report.skipped() {
         println!(

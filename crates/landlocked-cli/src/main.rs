@@ -4,7 +4,6 @@
 mod args;
 mod check;
 mod json;
-mod ldd;
 mod run;
 mod status;
 

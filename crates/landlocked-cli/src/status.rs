@@ -124,6 +124,8 @@ pub fn status(args: &mut Args) -> Result<i32, Fail> {
                                 ("name", Json::str(name)),
                                 ("applies", Json::Bool(errata_known.contains(flag))),
                                 ("fixed", Json::Bool(kernel.errata.contains(flag))),
+                                ("weakens", Json::Bool(Errata::WEAKENING.contains(flag))),
+                                ("unfixed_means", Json::str(flag.meaning())),
                             ])
                         })
                         .collect(),
@@ -156,6 +158,10 @@ pub fn status(args: &mut Args) -> Result<i32, Fail> {
     println!("kernel release:  {release}");
     if abi.is_some() {
         println!("errata fixed:    {}", kernel.errata);
+        let tcp_only = kernel.errata.contains(Errata::TCP_SOCKET_IDENTIFICATION);
+        if tcp_only && abi.is_some_and(|a| !AccessNet::for_abi(a).is_empty()) {
+            println!("caveat:          {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
+        }
     }
     for (title, _, list) in features(abi) {
         println!();
@@ -173,11 +179,11 @@ pub fn status(args: &mut Args) -> Result<i32, Fail> {
         println!("errata:");
         for (i, &(name, flag)) in Errata::NAMED.iter().enumerate() {
             let state = if kernel.errata.contains(flag) {
-                "fixed"
+                "fixed".to_string()
             } else if errata_known.contains(flag) {
-                "not fixed"
+                format!("not fixed: {}", flag.meaning())
             } else {
-                "does not apply"
+                "does not apply".to_string()
             };
             println!("  {:<2} {:<28} {state}", i + 1, name);
         }

@@ -60,6 +60,10 @@ fn helper_entry() {
             let addr = std::os::unix::net::SocketAddr::from_abstract_name(arg).unwrap();
             std::os::unix::net::UnixStream::connect_addr(&addr).map(drop)
         }
+        "getenv" => {
+            println!("RESULT {}", std::env::var(arg).unwrap_or_else(|_| "unset".into()));
+            std::process::exit(0);
+        }
         "env" => {
             let set: Vec<String> =
                 std::env::vars().map(|(k, _)| k).filter(|k| k.starts_with("LL_")).collect();
@@ -107,10 +111,12 @@ impl Run {
             .unwrap_or_else(|| panic!("no result: code {}, stderr: {}", self.code, self.stderr))
     }
 
-    /// The one line landlocked printed about an error.
+    /// The one line landlocked printed about an error (warnings about what this kernel cannot
+    /// enforce may come before it).
     #[track_caller]
     fn error_line(&self) -> &str {
-        let lines: Vec<&str> = self.stderr.lines().collect();
+        let lines: Vec<&str> =
+            self.stderr.lines().filter(|l| !l.starts_with("landlocked: warning: ")).collect();
         assert_eq!(lines.len(), 1, "not one line: {:?}", self.stderr);
         assert!(lines[0].starts_with("landlocked: "), "{:?}", lines[0]);
         lines[0]
@@ -243,9 +249,14 @@ fn tcp_ports() {
     let opt = allowed.to_string();
     assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {allowed}")).result(), "ok");
     assert_eq!(sandboxed(&["--bind-tcp", &opt], &format!("bind-tcp {denied}")).result(), "EACCES");
-    // Without a TCP option, TCP is not restricted.
-    assert_eq!(sandboxed(&[], &format!("bind-tcp {denied}")).result(), "ok");
+    // Without a TCP option, all TCP is denied, unless lifted.
+    assert_eq!(sandboxed(&[], &format!("bind-tcp {denied}")).result(), "EACCES");
     assert_eq!(sandboxed(&["--deny-net"], &format!("bind-tcp {denied}")).result(), "EACCES");
+    let open = ["--unrestricted-network"];
+    assert_eq!(sandboxed(&open, &format!("bind-tcp {denied}")).result(), "ok");
+    // Lifted, a port option still restricts its own right.
+    let one = ["--unrestricted-network", "--bind-tcp", &opt];
+    assert_eq!(sandboxed(&one, &format!("bind-tcp {denied}")).result(), "EACCES");
 
     let l1 = TcpListener::bind("127.0.0.1:0").unwrap();
     let l2 = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -256,8 +267,14 @@ fn tcp_ports() {
         sandboxed(&["--connect-tcp", &list], &format!("connect-tcp {p2}")).result(),
         "EACCES"
     );
-    // Binding is not restricted by a connect rule.
-    assert_eq!(sandboxed(&["--connect-tcp", &list], &format!("bind-tcp {denied}")).result(), "ok");
+    // A connect rule allows no binding.
+    let r = sandboxed(&["--connect-tcp", &list], &format!("bind-tcp {denied}"));
+    assert_eq!(r.result(), "EACCES");
+    let r = sandboxed(
+        &["--unrestricted-network", "--connect-tcp", &list],
+        &format!("bind-tcp {denied}"),
+    );
+    assert_eq!(r.result(), "ok");
 }
 
 #[test]
@@ -278,6 +295,27 @@ fn udp_ports_are_enforced_or_reported() {
     let r = sandboxed(&["--quiet", "--bind-udp", &opt], &format!("bind-udp {denied}"));
     assert_eq!(r.result(), "ok");
     assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // Of a sandbox of UDP alone, this kernel enforces nothing: refused unless best effort.
+    let udp_only = [
+        "--unrestricted-filesystem",
+        "--unrestricted-network",
+        "--unrestricted-scoped",
+        "--bind-udp",
+        &opt,
+    ];
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = landlocked();
+    cmd.arg("run").args(udp_only).args(helper_args(&exe)).env(OP, "read /nonexistent");
+    let r = Run::of(cmd.output().unwrap());
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.error_line().contains("can enforce none of the sandbox"), "{}", r.stderr);
+    assert!(r.error_line().contains("--best-effort"), "{}", r.stderr);
+    assert!(!r.stdout.contains("RESULT"));
+    let mut cmd = landlocked();
+    cmd.arg("run").arg("--best-effort").args(udp_only).args(helper_args(&exe));
+    let r = Run::of(cmd.env(OP, "read /nonexistent").output().unwrap());
+    assert_eq!(r.result(), "ENOENT");
+    assert!(r.stderr.contains("running unsandboxed"), "{}", r.stderr);
     let r = sandboxed(&["--strict", "--connect-udp", &opt], "read /nonexistent");
     assert_eq!(r.code, 125);
     assert!(r.error_line().contains("--strict") && r.error_line().contains("connect_send_udp"));
@@ -290,21 +328,22 @@ fn scopes() {
         return;
     }
     let me = std::process::id();
-    assert_eq!(sandboxed(&[], &format!("kill {me}")).result(), "ok");
-    assert_eq!(sandboxed(&["--scope", "signal"], &format!("kill {me}")).result(), "EPERM");
+    // Both scopes by default.
+    assert_eq!(sandboxed(&[], &format!("kill {me}")).result(), "EPERM");
+    let open = "--unrestricted-scoped";
+    assert_eq!(sandboxed(&[open], &format!("kill {me}")).result(), "ok");
+    assert_eq!(sandboxed(&[open, "--scope", "signal"], &format!("kill {me}")).result(), "EPERM");
 
     use std::os::linux::net::SocketAddrExt;
     let name = format!("landlocked-test-{me}");
     let addr = std::os::unix::net::SocketAddr::from_abstract_name(&name).unwrap();
     let _listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
-    assert_eq!(sandboxed(&[], &format!("abstract {name}")).result(), "ok");
-    assert_eq!(
-        sandboxed(&["--scope", "abstract-unix"], &format!("abstract {name}")).result(),
-        "EPERM"
-    );
-    assert_eq!(sandboxed(&["--scope", "abstract-unix"], &format!("kill {me}")).result(), "ok");
-    let r = sandboxed(&["--scope", "signal,abstract-unix"], &format!("abstract {name}"));
+    assert_eq!(sandboxed(&[], &format!("abstract {name}")).result(), "EPERM");
+    assert_eq!(sandboxed(&[open], &format!("abstract {name}")).result(), "ok");
+    let r = sandboxed(&[open, "--scope", "abstract-unix"], &format!("abstract {name}"));
     assert_eq!(r.result(), "EPERM");
+    let r = sandboxed(&[open, "--scope", "abstract-unix"], &format!("kill {me}"));
+    assert_eq!(r.result(), "ok");
 }
 
 #[test]
@@ -313,7 +352,7 @@ fn unix_sockets_need_abi_9() {
     let r = sandboxed(&["--unix", "/tmp"], "read /nonexistent");
     assert_eq!(r.result(), "ENOENT");
     if AccessFs::for_abi(abi).contains(AccessFs::RESOLVE_UNIX) {
-        assert!(r.stderr.is_empty(), "{}", r.stderr);
+        assert!(!r.stderr.contains("resolve_unix"), "{}", r.stderr);
     } else {
         assert!(r.stderr.contains("resolve_unix"), "{}", r.stderr);
         let r = sandboxed(&["--strict", "--unix", "/tmp"], "read /nonexistent");
@@ -328,7 +367,18 @@ fn logging_switches_and_minimum_abi() {
     let log = ["--log-same-exec-off", "--log-new-exec", "--log-subdomains-off", "--ro", "/tmp"];
     let r = sandboxed(&log, "read /nonexistent");
     assert_eq!(r.result(), "ENOENT");
-    assert_eq!(r.stderr.is_empty(), abi >= landlocked_core::Abi::V7, "{}", r.stderr);
+    assert_eq!(!r.stderr.contains("log: "), abi >= landlocked_core::Abi::V7, "{}", r.stderr);
+    // landrun's spellings of the same switches.
+    let aliases = [
+        "--log-disable-originating",
+        "--log-enable-subprocesses",
+        "--log-disable-subdomains",
+        "--ro",
+        "/tmp",
+    ];
+    let r = sandboxed(&aliases, "read /nonexistent");
+    assert_eq!(r.result(), "ENOENT");
+    assert_eq!(!r.stderr.contains("log: "), abi >= landlocked_core::Abi::V7, "{}", r.stderr);
     let here = abi.version().to_string();
     assert_eq!(sandboxed(&["--min-abi", &here], "read /nonexistent").result(), "ENOENT");
     if abi < landlocked_core::Abi::LATEST {
@@ -398,6 +448,110 @@ fn missing_paths_fail_or_are_skipped() {
         "read /nonexistent",
     );
     assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+#[test]
+fn a_missing_path_never_widens_the_sandbox() {
+    need_landlock!();
+    let dir = temp_dir("widen");
+    let net = dir.join("net.toml");
+    // A policy handling only connect_tcp: the filesystem is handled only through rules.
+    std::fs::write(&net, "[[ruleset]]\nhandled_access_net = [\"connect_tcp\"]\n").unwrap();
+    let target = dir.join("written");
+    let opts = ["--policy", s(&net), "--rw", "/nonexistent/landlocked", "--ignore-missing"];
+    let r = sandboxed(&opts, &format!("write {}", s(&target)));
+    assert_eq!(r.result(), "EACCES", "the skipped rule's rights were dropped: {}", r.stderr);
+    assert!(r.stderr.contains("/nonexistent/landlocked: skipped"), "{}", r.stderr);
+    assert!(!target.exists());
+    // Only a path that does not exist is skipped: a loop or a file as a directory stays an error.
+    let looped = dir.join("loop");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let file = dir.join("file");
+    std::fs::write(&file, "x").unwrap();
+    let under_file = file.join("sub");
+    for (path, errno) in [(&looped, "ELOOP"), (&under_file, "ENOTDIR")] {
+        let r = sandboxed(&["--ignore-missing", "--ro", s(path)], "read /nonexistent");
+        assert_eq!(r.code, 125, "{}", r.stderr);
+        assert!(r.error_line().contains(errno), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn sample_variables_beside_rule_options_are_refused() {
+    need_landlock!();
+    for var in ["LL_TCP_BIND", "LL_FS_RO", "LL_SCOPED"] {
+        let mut cmd = landlocked();
+        cmd.args(["run", "--rox", "/", "--", "true"]).env(var, "1");
+        let r = Run::of(cmd.output().unwrap());
+        assert_eq!(r.code, 125, "{var}: {}", r.stderr);
+        assert!(r.error_line().contains(&format!("{var} is set beside --rox")), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn the_defaults_can_be_lifted_one_by_one() {
+    let Some(abi) = abi() else { panic!("Landlock is needed for this test") };
+    let exe = std::env::current_exe().unwrap();
+    let run = |opts: &[&str], op: &str| {
+        let mut cmd = landlocked();
+        cmd.arg("run").args(opts).args(helper_args(&exe)).env(OP, op);
+        Run::of(cmd.output().unwrap())
+    };
+    // A network-only sandbox: the filesystem is left alone, other ports are denied.
+    let fs_open = ["--unrestricted-filesystem", "--unrestricted-scoped", "--bind-tcp", "1"];
+    assert_eq!(run(&fs_open, "read /etc/hostname").result(), "ok");
+    if AccessNet::for_abi(abi).contains(AccessNet::TCP) {
+        let port = two_ports().0;
+        assert_eq!(run(&fs_open, &format!("bind-tcp {port}")).result(), "EACCES");
+        // The report says what TCP rules leave out where the kernel has erratum 1 fixed.
+        let r = run(&fs_open, "read /etc/hostname");
+        let leaves_out =
+            Kernel::probe().errata.contains(landlocked_core::Errata::TCP_SOCKET_IDENTIFICATION);
+        assert_eq!(r.stderr.contains("MPTCP"), leaves_out, "{}", r.stderr);
+    }
+    // Nothing restricted at all: refused unless best effort.
+    let nothing = ["--unrestricted-filesystem", "--unrestricted-network", "--unrestricted-scoped"];
+    let r = run(&nothing, "read /etc/hostname");
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.error_line().contains("restricts nothing"), "{}", r.stderr);
+}
+
+#[test]
+fn add_exec_and_the_environment() {
+    need_landlock!();
+    let dir = temp_dir("add-exec");
+    let exe = std::env::current_exe().unwrap();
+    let copy = dir.join("helper");
+    std::fs::copy(&exe, &copy).unwrap();
+    let run = |opts: &[&str], op: &str, vars: &[(&str, &str)]| {
+        let mut cmd = landlocked();
+        cmd.arg("run").args(opts).args(helper_args(&copy)).env(OP, op).envs(vars.iter().copied());
+        Run::of(cmd.output().unwrap())
+    };
+    // The system, but not the helper's directory: the helper runs only with --add-exec.
+    let system: Vec<&str> = ["/usr", "/lib", "/lib64", "/etc"]
+        .into_iter()
+        .filter(|d| Path::new(d).exists())
+        .flat_map(|d| ["--rox", d])
+        .collect();
+    let r = run(&system, "read /nonexistent", &[]);
+    assert_eq!(r.code, 126, "{}", r.stderr);
+    let with = [system.as_slice(), &["--add-exec"]].concat();
+    assert_eq!(run(&with, "read /nonexistent", &[]).result(), "ENOENT");
+    // The directory itself is not granted.
+    assert_eq!(run(&with, &format!("list {}", s(&dir)), &[]).result(), "EACCES");
+
+    let clear =
+        [with.as_slice(), &["--clear-env", "--env", OP, "--env", "KEPT", "--env", "SET=a=b"]]
+            .concat();
+    let vars = [("KEPT", "kept"), ("DROPPED", "x")];
+    assert_eq!(run(&clear, "getenv KEPT", &vars).result(), "kept");
+    assert_eq!(run(&clear, "getenv SET", &vars).result(), "a=b");
+    assert_eq!(run(&clear, "getenv DROPPED", &vars).result(), "unset");
+    assert_eq!(run(&with, "getenv DROPPED", &vars).result(), "x");
+    let r = run(&clear, "getenv KEPT", &[]);
+    assert_eq!(r.code, 125);
+    assert!(r.error_line().contains("--env KEPT: not set"), "{}", r.stderr);
 }
 
 #[test]

@@ -174,6 +174,28 @@ named_flags! {
 }
 
 impl Errata {
+    /// The unfixed errata that leave a domain weaker than asked: a rename or link can widen
+    /// rights. Of the others, 1 and 2 restrict more than asked (they can break a program, not
+    /// free it), and 4 moves whiteouts from make_reg to make_char (weaker only where a rule
+    /// grants make_char and not make_reg, which no rights group of this crate does).
+    pub const WEAKENING: Errata = Errata::DISCONNECTED_DIRECTORY;
+
+    /// What a kernel without the fix of this erratum (a single flag) does differently, in a few
+    /// words; empty for a set of several or for an erratum this crate does not know.
+    pub const fn meaning(self) -> &'static str {
+        if self.bits() == Errata::TCP_SOCKET_IDENTIFICATION.bits() {
+            "MPTCP, SCTP and SMC sockets are restricted by the TCP rights too"
+        } else if self.bits() == Errata::SCOPED_SIGNAL_SAME_PROCESS.bits() {
+            "threads of one process in different domains cannot signal each other"
+        } else if self.bits() == Errata::DISCONNECTED_DIRECTORY.bits() {
+            "renaming or linking through a directory moved out of its bind mount can widen rights"
+        } else if self.bits() == Errata::WHITEOUT_MAKE_REG.bits() {
+            "OverlayFS whiteouts are allowed by make_char, not make_reg"
+        } else {
+            ""
+        }
+    }
+
     /// The known errata that concern a kernel of ABI `abi` (those whose feature it has).
     pub const fn for_abi(abi: Abi) -> Errata {
         let mut errata = Errata::DISCONNECTED_DIRECTORY.union(Errata::WHITEOUT_MAKE_REG);

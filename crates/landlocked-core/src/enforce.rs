@@ -3,7 +3,6 @@
 use crate::abi::Kernel;
 use crate::error::Error;
 use crate::negotiate::{Plan, negotiate};
-use crate::policy::OnMissing;
 use crate::policy::{Policy, Rules};
 use crate::report::Report;
 use crate::restrict;
@@ -38,10 +37,8 @@ pub fn apply<R: Rules + ?Sized>(plan: &Plan, rules: &R) -> Result<Report, Error>
             ruleset.restrict_self()
         }
         None => {
-            // No domain, yet a path that does not exist is still bad input, on every kernel.
-            if plan.on_missing == OnMissing::Error {
-                ruleset::check_paths(rules)?;
-            }
+            // No domain, yet a path that cannot be opened is still bad input, on every kernel.
+            ruleset::check_paths(rules, plan.on_missing)?;
             restrict::without_domain(plan)
         }
     }

@@ -11,7 +11,8 @@ use crate::report::Missing;
 /// [`Error::RestrictSelf`] could happen, nothing about the calling process has changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Error {
-    /// Landlock is not available and the policy requires it (strict, or a minimum ABI).
+    /// Landlock is not available and the policy requires it (strict, a minimum ABI, or a
+    /// required domain).
     Unavailable(Support),
     /// The kernel's ABI is older than the policy's minimum.
     AbiTooOld {
@@ -27,8 +28,17 @@ pub enum Error {
         /// What it cannot enforce.
         missing: Missing,
     },
-    /// Strict: the policy handles nothing and has no rule, so there is nothing to enforce.
+    /// Strict, or a required domain: the policy handles nothing and has no rule, so there is
+    /// nothing to enforce.
     NothingToRestrict,
+    /// A domain is required ([`crate::Policy::require_domain`]) and the kernel can enforce none
+    /// of the request.
+    NothingEnforceable {
+        /// The kernel's ABI.
+        abi: Abi,
+        /// Everything requested, none of it enforceable.
+        requested: Missing,
+    },
     /// A port rule's port is above 65535.
     PortOutOfRange {
         /// The rule's index.
@@ -118,6 +128,10 @@ impl fmt::Display for Error {
                 write!(f, "this kernel (Landlock ABI {abi}) cannot enforce {missing}")
             }
             Error::NothingToRestrict => f.write_str("the policy restricts nothing"),
+            Error::NothingEnforceable { abi, requested } => write!(
+                f,
+                "this kernel (Landlock ABI {abi}) can enforce none of the sandbox ({requested})"
+            ),
             Error::PortOutOfRange { rule, port } => {
                 write!(f, "rule {rule}: port {port} is out of range (0 to 65535)")
             }
@@ -144,7 +158,7 @@ impl fmt::Display for Error {
             }
             Error::ThreadCount(errno) => write!(
                 f,
-                "cannot tell whether the process has other threads (reading /proc/self/stat: \
+                "cannot tell whether the process has other threads (reading /proc/self/task: \
                  {errno}) and this kernel cannot restrict them all (TSYNC needs ABI 8)"
             ),
             Error::NoNewPrivs(errno) => write!(f, "cannot set no_new_privs: {errno}"),

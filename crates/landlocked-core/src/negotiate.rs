@@ -158,7 +158,7 @@ pub fn negotiate_summary(
 ) -> Result<Plan, Error> {
     let strict = policy.compat == Compat::Strict;
     let Some(abi) = kernel.support.abi() else {
-        if strict || policy.min_abi.is_some() {
+        if strict || policy.min_abi.is_some() || policy.require_domain {
             return Err(Error::Unavailable(kernel.support));
         }
         return Ok(without_landlock(policy, rules, kernel));
@@ -229,12 +229,10 @@ pub fn negotiate_summary(
         quiet_access_net: quiet_net_sent.bits(),
         quiet_scoped: quiet_scoped_sent.bits(),
     });
-    if !has_domain && strict {
-        let nothing_asked =
-            fs_requested.is_empty() && net_requested.is_empty() && scoped_requested.is_empty();
-        if nothing_asked {
-            return Err(Error::NothingToRestrict);
-        }
+    let nothing_asked =
+        fs_requested.is_empty() && net_requested.is_empty() && scoped_requested.is_empty();
+    if !has_domain && nothing_asked && (strict || policy.require_domain) {
+        return Err(Error::NothingToRestrict);
     }
 
     let report = Report {
@@ -265,6 +263,9 @@ pub fn negotiate_summary(
         if !missing.is_empty() {
             return Err(Error::Unsupported { abi, missing });
         }
+    }
+    if !has_domain && policy.require_domain {
+        return Err(Error::NothingEnforceable { abi, requested: report.missing() });
     }
     Ok(Plan {
         attr,
@@ -642,6 +643,79 @@ mod tests {
     }
 
     #[test]
+    fn the_report_names_unfixed_errata_and_what_tcp_rules_leave_out() {
+        let tcp = Policy { net: Handled::Only(AccessNet::TCP), ..Policy::new() };
+        let none = RulesSummary::default();
+        // A 6.12-like kernel without the errata query: nothing fixed.
+        let plan = negotiate_summary(&tcp, &none, &Kernel::with_abi(Abi::V6, Errata::empty()));
+        let report = enforced(&plan.unwrap());
+        let line = format!("{report}");
+        assert!(line.contains("unfixed erratum 3 (disconnected_directory): renaming"), "{line}");
+        assert!(line.contains("unfixed erratum 1 (tcp_socket_identification)"), "{line}");
+        // Unfixed erratum 1 restricts MPTCP as TCP: nothing is left out.
+        assert!(!report.tcp_leaves_out_mptcp() && !line.contains("do not cover MPTCP"), "{line}");
+        assert_eq!(report.errata_weakening(), Errata::DISCONNECTED_DIRECTORY);
+        // Fixed, TCP rules apply to TCP sockets only.
+        let plan = negotiate_summary(&tcp, &none, &Kernel::with_abi(Abi::V7, Errata::all()));
+        let report = enforced(&plan.unwrap());
+        let line = format!("{report}");
+        assert!(report.tcp_leaves_out_mptcp() && line.contains("do not cover MPTCP"), "{line}");
+        assert!(!line.contains("erratum"), "{line}");
+        assert_eq!(report.errata_weakening(), Errata::empty());
+        // Without a domain, nothing about it.
+        let plan = negotiate_summary(&tcp, &none, &Kernel::with_abi(Abi::V3, Errata::empty()));
+        let line = format!("{}", plan.unwrap().report);
+        assert!(!line.contains("erratum") && !line.contains("MPTCP"), "{line}");
+        for (_, flag) in Errata::NAMED {
+            assert!(!flag.meaning().is_empty());
+        }
+        assert_eq!((Errata::DISCONNECTED_DIRECTORY | Errata::WHITEOUT_MAKE_REG).meaning(), "");
+    }
+
+    #[test]
+    fn a_required_domain_refuses_a_kernel_that_can_enforce_none_of_it() {
+        let udp = Policy {
+            fs: Handled::Only(AccessFs::empty()),
+            net: Handled::Only(AccessNet::UDP),
+            scoped: Handled::Only(Scope::empty()),
+            require_domain: true,
+            ..Policy::new()
+        };
+        let none = RulesSummary::default();
+        let v7 = Kernel::with_abi(Abi::V7, Errata::empty());
+        let e = negotiate_summary(&udp, &none, &v7).unwrap_err();
+        assert!(matches!(e, Error::NothingEnforceable { abi: Abi::V7, .. }), "{e:?}");
+        assert_eq!(
+            format!("{e}"),
+            "this kernel (Landlock ABI 7) can enforce none of the sandbox (net: bind_udp, \
+             connect_send_udp)"
+        );
+        let v10 = Kernel::with_abi(Abi::V10, Errata::empty());
+        assert!(negotiate_summary(&udp, &none, &v10).unwrap().attr.is_some());
+        let scopes = Policy {
+            net: Handled::Only(AccessNet::empty()),
+            scoped: Handled::Only(Scope::all()),
+            ..udp
+        };
+        let v5 = Kernel::with_abi(Abi::V5, Errata::empty());
+        assert!(matches!(
+            negotiate_summary(&scopes, &none, &v5),
+            Err(Error::NothingEnforceable { .. })
+        ));
+        let nothing = Policy { scoped: Handled::Only(Scope::empty()), ..scopes };
+        assert_eq!(negotiate_summary(&nothing, &none, &v10), Err(Error::NothingToRestrict));
+        let missing = Kernel::without_landlock(Support::NotBuilt);
+        assert_eq!(
+            negotiate_summary(&udp, &none, &missing),
+            Err(Error::Unavailable(Support::NotBuilt))
+        );
+        // Best effort without the requirement: no domain, said in the report.
+        let lenient = Policy { require_domain: false, ..udp };
+        let plan = negotiate_summary(&lenient, &none, &v7).unwrap();
+        assert!(plan.attr.is_none());
+    }
+
+    #[test]
     fn rules_are_validated_before_anything_else() {
         let rules = [
             Rule::path(b"/usr", AccessFs::READ),
@@ -741,6 +815,7 @@ mod tests {
                 compat: if bits >> 31 & 1 == 0 { Compat::BestEffort } else { Compat::Strict },
                 min_abi: Abi::from_version((bits >> 32) as u32 % 14)
                     .filter(|_| bits >> 36 & 3 == 0),
+                require_domain: bits >> 38 & 1 == 0,
                 on_missing: OnMissing::Error,
             };
             let rules = RulesSummary {
@@ -750,8 +825,21 @@ mod tests {
                 count: 3,
             };
             for kernel in kernels() {
-                let Ok(plan) = negotiate_summary(&policy, &rules, &kernel) else { continue };
+                let plan = match negotiate_summary(&policy, &rules, &kernel) {
+                    Ok(plan) => plan,
+                    Err(e) => {
+                        // Only a request that asks for more than best effort may be refused.
+                        let demanding = policy.compat == Compat::Strict
+                            || policy.min_abi.is_some()
+                            || policy.require_domain;
+                        assert!(demanding, "best effort refused with {e:?}: {policy:?}");
+                        continue;
+                    }
+                };
                 let report = enforced(&plan);
+                if policy.require_domain {
+                    assert!(plan.attr.is_some(), "no domain though one is required: {policy:?}");
+                }
                 if policy.compat == Compat::Strict {
                     assert!(
                         report.missing().is_empty(),

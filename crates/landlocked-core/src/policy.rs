@@ -33,13 +33,31 @@ pub enum Compat {
 }
 
 /// What to do with a path rule whose path cannot be opened.
+///
+/// A skipped rule still counts in what is handled: its rights stay denied everywhere, so that
+/// a missing path can never widen the sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum OnMissing {
     /// Fail with an error naming the rule (the default).
     #[default]
     Error,
-    /// Skip the rule and count it in the report.
+    /// Skip the rule when its path does not exist (`ENOENT`); any other error (`EACCES`,
+    /// `ELOOP`, `ENOTDIR`) is still an error.
+    SkipNotFound,
+    /// Skip the rule whatever stops its path from being opened, as the kernel's sample does.
     Skip,
+}
+
+impl OnMissing {
+    /// Whether a path that failed to open with `errno` is skipped.
+    #[inline]
+    pub const fn skips(self, errno: Errno) -> bool {
+        match self {
+            OnMissing::Error => false,
+            OnMissing::SkipNotFound => errno.raw() == Errno::ENOENT.raw(),
+            OnMissing::Skip => true,
+        }
+    }
 }
 
 /// Which threads the domain must cover.
@@ -82,6 +100,10 @@ pub struct Policy {
     pub compat: Compat,
     /// The oldest ABI acceptable in any mode: an older kernel, or none, is an error.
     pub min_abi: Option<Abi>,
+    /// Fail, even in best effort, unless a domain is enforced: Landlock missing, or a kernel
+    /// that can enforce none of the request (only UDP before ABI 10, only scopes before 6), is
+    /// an error rather than running unsandboxed.
+    pub require_domain: bool,
     /// Missing paths: error or skip.
     pub on_missing: OnMissing,
 }
@@ -101,6 +123,7 @@ impl Policy {
             no_new_privs: true,
             compat: Compat::BestEffort,
             min_abi: None,
+            require_domain: false,
             on_missing: OnMissing::Error,
         }
     }
@@ -161,7 +184,7 @@ impl<'a> Rule<'a> {
 /// Why a rule was not added to the ruleset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SkipReason {
-    /// The path could not be opened (with [`OnMissing::Skip`]).
+    /// The path could not be opened (with [`OnMissing::SkipNotFound`] or [`OnMissing::Skip`]).
     Missing(Errno),
     /// Nothing it grants can be restricted by this kernel (a UDP port before ABI 10, a quiet-only
     /// rule before ABI 10, a directory right on a file): adding it would change nothing.

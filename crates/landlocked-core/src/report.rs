@@ -219,6 +219,38 @@ impl Report {
     pub fn is_fully_enforced(&self) -> bool {
         self.status() == Status::Full
     }
+
+    /// Whether TCP rights are enforced on a kernel where they apply to TCP sockets only (the
+    /// fix of erratum 1): then an MPTCP socket, which falls back to plain TCP with any server,
+    /// binds and connects where TCP cannot.
+    pub fn tcp_leaves_out_mptcp(&self) -> bool {
+        self.net.enforced.intersects(AccessNet::TCP)
+            && self.kernel.errata.contains(Errata::TCP_SOCKET_IDENTIFICATION)
+    }
+
+    /// The unfixed errata of the domain that weaken it (see [`Errata::WEAKENING`]).
+    pub fn errata_weakening(&self) -> Errata {
+        if self.domain {
+            self.errata_missing.intersection(Errata::WEAKENING)
+        } else {
+            Errata::empty()
+        }
+    }
+}
+
+/// What [`Report::tcp_leaves_out_mptcp`] means, said wherever a report is.
+pub const TCP_LEAVES_OUT_MPTCP: &str = "TCP rules do not cover MPTCP, SCTP or SMC sockets (an MPTCP socket connects to any TCP server)";
+
+/// Writes `unfixed erratum N (name): meaning` for each erratum of `errata`, separated by `; `.
+pub fn write_errata(f: &mut dyn fmt::Write, errata: Errata) -> fmt::Result {
+    let mut sep = "";
+    for (i, &(name, flag)) in Errata::NAMED.iter().enumerate() {
+        if errata.contains(flag) {
+            write!(f, "{sep}unfixed erratum {} ({name}): {}", i + 1, flag.meaning())?;
+            sep = "; ";
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Report {
@@ -250,6 +282,13 @@ impl fmt::Display for Report {
         f.write_str(")")?;
         if self.refer_always_denied {
             f.write_str("; ABI 1 denies every link or rename across directories")?;
+        }
+        if self.tcp_leaves_out_mptcp() {
+            write!(f, "; {TCP_LEAVES_OUT_MPTCP}")?;
+        }
+        if self.domain && !self.errata_missing.is_empty() {
+            f.write_str("; ")?;
+            write_errata(f, self.errata_missing)?;
         }
         Ok(())
     }

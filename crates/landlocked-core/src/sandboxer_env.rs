@@ -400,6 +400,8 @@ impl<'a> SandboxerEnv<'a> {
             compat: Compat::BestEffort,
             // The sample fails without Landlock.
             min_abi: Some(required.map_or(Abi::V1, |(abi, _)| abi)),
+            // Like the sample, which runs the command once Landlock is there.
+            require_domain: false,
             on_missing: OnMissing::Skip,
         };
         let mut ends = [0; 8];

@@ -18,6 +18,8 @@
 
 mod command;
 mod error;
+#[cfg(feature = "loader")]
+pub mod loader;
 pub mod policy_file;
 mod report;
 mod rule;

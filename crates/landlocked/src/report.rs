@@ -57,21 +57,42 @@ impl Report {
 
     /// One line saying what is not enforced, or `None` when everything is: what a program
     /// should tell its user (`Landlock ABI 7: partly enforced, not enforced: net: bind_udp`).
+    /// A domain enforced in full is still warned about when the kernel weakens it: TCP rules that
+    /// leave MPTCP out, unfixed errata that widen rights.
     pub fn warning(&self) -> Option<String> {
+        let here = abi_text(self.inner.kernel.support);
+        let mut caveats = Vec::new();
+        if self.inner.tcp_leaves_out_mptcp() {
+            caveats.push(landlocked_core::report::TCP_LEAVES_OUT_MPTCP.to_string());
+        }
+        let weakening = self.inner.errata_weakening();
+        if !weakening.is_empty() {
+            let mut text = String::new();
+            let _ = landlocked_core::report::write_errata(&mut text, weakening);
+            caveats.push(text);
+        }
+        let caveats = caveats.join("; ");
         match self.status() {
-            Status::Full => None,
-            Status::Partial => Some(format!(
-                "this kernel ({}) cannot enforce all of the sandbox, not enforced: {}",
-                abi_text(self.inner.kernel.support),
-                self.missing()
-            )),
+            Status::Full if caveats.is_empty() => None,
+            Status::Full => {
+                Some(format!("this kernel ({here}) enforces the sandbox, but {caveats}"))
+            }
+            Status::Partial => {
+                let mut line = format!(
+                    "this kernel ({here}) cannot enforce all of the sandbox, not enforced: {}",
+                    self.missing()
+                );
+                if !caveats.is_empty() {
+                    line.push_str(&format!("; {caveats}"));
+                }
+                Some(line)
+            }
             Status::NotEnforced => Some(match self.inner.kernel.support {
                 Support::Available { .. } if self.missing().is_empty() => {
                     "the sandbox restricts nothing: running unsandboxed".to_string()
                 }
                 Support::Available { .. } => format!(
-                    "this kernel ({}) can enforce none of the sandbox ({}): running unsandboxed",
-                    abi_text(self.inner.kernel.support),
+                    "this kernel ({here}) can enforce none of the sandbox ({}): running unsandboxed",
                     self.missing()
                 ),
                 other => format!("Landlock is {other}: running unsandboxed"),
@@ -102,5 +123,44 @@ impl From<landlocked_core::Report> for Report {
     /// A core report, with no skipped rule.
     fn from(inner: landlocked_core::Report) -> Report {
         Report { inner, skipped: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use landlocked_core::{Abi, AccessNet, Errata, Handled, Policy, RulesSummary};
+
+    fn report(policy: &Policy, kernel: Kernel) -> Report {
+        let plan =
+            landlocked_core::negotiate_summary(policy, &RulesSummary::default(), &kernel).unwrap();
+        Report::from(landlocked_core::Report { domain: plan.attr.is_some(), ..plan.report })
+    }
+
+    #[test]
+    fn a_full_domain_is_still_warned_about_when_the_kernel_weakens_it() {
+        let fs = Policy {
+            net: Handled::Only(AccessNet::empty()),
+            scoped: Handled::Only(landlocked_core::Scope::empty()),
+            ..Policy::new()
+        };
+        let fixed = report(&fs, Kernel::with_abi(Abi::V7, Errata::all()));
+        assert_eq!(fixed.status(), Status::Full);
+        assert_eq!(fixed.warning(), None);
+        let unfixed = report(&fs, Kernel::with_abi(Abi::V7, Errata::empty()));
+        assert_eq!(unfixed.status(), Status::Full);
+        let warning = unfixed.warning().unwrap();
+        assert!(warning.contains("enforces the sandbox, but unfixed erratum 3"), "{warning}");
+        // Unfixed errata that only restrict more are in the report, not in the warning.
+        assert!(!warning.contains("erratum 4"), "{warning}");
+        assert!(unfixed.to_string().contains("erratum 4"), "{unfixed}");
+
+        let tcp = Policy { net: Handled::Only(AccessNet::TCP), ..fs };
+        let warning = report(&tcp, Kernel::with_abi(Abi::V7, Errata::all())).warning().unwrap();
+        assert!(warning.contains("TCP rules do not cover MPTCP"), "{warning}");
+        let all = Policy { net: Handled::Only(AccessNet::all()), ..fs };
+        let warning = report(&all, Kernel::with_abi(Abi::V7, Errata::all())).warning().unwrap();
+        assert!(warning.contains("not enforced: net: bind_udp"), "{warning}");
+        assert!(warning.contains("; TCP rules do not cover MPTCP"), "{warning}");
     }
 }

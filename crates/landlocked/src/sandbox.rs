@@ -240,14 +240,19 @@ impl Sandbox {
         self
     }
 
-    /// Fails when Landlock is missing, even in best effort (a minimum ABI of 1).
+    /// Fails, even in best effort, unless a domain is enforced: when Landlock is missing, and
+    /// when this kernel can enforce none of the sandbox (only UDP rules before ABI 10, only
+    /// scopes before ABI 6). Without it, best effort runs unsandboxed there, and says so.
     pub fn require_landlock(&mut self) -> &mut Sandbox {
-        self.min_abi(Abi::V1)
+        self.policy.require_domain = true;
+        self
     }
 
-    /// Skips the rules whose path cannot be opened (listed in the report) instead of failing.
+    /// Skips the rules whose path does not exist (`ENOENT`; listed in the report) instead of
+    /// failing. Their rights stay denied everywhere else; other errors (`EACCES`, `ELOOP`,
+    /// `ENOTDIR`) still fail.
     pub fn ignore_missing(&mut self, ignore: bool) -> &mut Sandbox {
-        self.policy.on_missing = if ignore { OnMissing::Skip } else { OnMissing::Error };
+        self.policy.on_missing = if ignore { OnMissing::SkipNotFound } else { OnMissing::Error };
         self
     }
 
@@ -295,14 +300,16 @@ impl Sandbox {
             source: remap_rule(source, index),
         };
         // Paths are checked first, whatever the kernel, so that a missing one is reported even
-        // where its rule would change nothing.
+        // where its rule would change nothing. A skipped rule still takes part in the
+        // negotiation: what it grants stays handled, so a missing path never widens the
+        // sandbox; only adding it is left out.
         let mut skipped = Vec::new();
-        let mut kept = Vec::with_capacity(self.rules.len());
+        let mut present = Vec::with_capacity(self.rules.len());
         for (index, rule) in self.rules.iter().enumerate() {
             if let Grant::Path { path, .. } = &rule.grant {
                 if let Err(e) = std::fs::metadata(path) {
                     let errno = io_errno(&e);
-                    if self.policy.on_missing == OnMissing::Error {
+                    if !self.policy.on_missing.skips(errno) {
                         return Err(rule_error(
                             index,
                             landlocked_core::Error::OpenPath { rule: index, errno },
@@ -312,24 +319,24 @@ impl Sandbox {
                     continue;
                 }
             }
-            kept.push(index);
+            present.push(index);
         }
-        let core_rules: Vec<landlocked_core::Rule<'_>> =
-            kept.iter().map(|&i| core_rule(&self.rules[i])).collect();
-        let recorder = Recorder { rules: &core_rules, skipped: RefCell::new(Vec::new()) };
+        let all_rules: Vec<landlocked_core::Rule<'_>> = self.rules.iter().map(core_rule).collect();
         // The core decides which granted rights count as requested: a read-write group's
         // `resolve_unix` on ABI 7 does not, `--unix` alone does (see `RulesSummary`).
-        let plan =
-            landlocked_core::negotiate(&self.policy, &recorder, kernel).map_err(|e| {
-                match e.rule() {
-                    Some(i) => rule_error(kept[i], e),
-                    None => Error::Enforce(e),
-                }
-            })?;
+        let plan = landlocked_core::negotiate(&self.policy, all_rules.as_slice(), kernel).map_err(
+            |e| match e.rule() {
+                Some(i) => rule_error(i, e),
+                None => Error::Enforce(e),
+            },
+        )?;
+        let present_rules: Vec<landlocked_core::Rule<'_>> =
+            present.iter().map(|&i| all_rules[i]).collect();
+        let recorder = Recorder { rules: &present_rules, skipped: RefCell::new(Vec::new()) };
         let ruleset = match Ruleset::new(&plan).map_err(Error::Enforce)? {
             Some(mut ruleset) => {
                 ruleset.add_rules(&recorder).map_err(|e| match e.rule() {
-                    Some(i) => rule_error(kept[i], e),
+                    Some(i) => rule_error(present[i], e),
                     None => Error::Enforce(e),
                 })?;
                 Some(ruleset)
@@ -337,7 +344,7 @@ impl Sandbox {
             None => None,
         };
         for (i, errno) in recorder.skipped.into_inner() {
-            skipped.push(Skipped { rule: self.rules[kept[i]].clone(), errno });
+            skipped.push(Skipped { rule: self.rules[present[i]].clone(), errno });
         }
         let counts = ruleset.as_ref().map(Ruleset::counts).unwrap_or_default();
         let mut expected = landlocked_core::Report { rules: counts, ..plan.report };

@@ -128,8 +128,84 @@ fn read_write(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
     }
     answer(&inside, "ok", "writing beneath --rw")?;
     answer(&outside, "EACCES", "writing outside every rule")?;
-    if !inside.stderr.is_empty() {
-        return Err(format!("a fully enforced sandbox printed something: {inside:?}"));
+    // What this kernel cannot enforce of the defaults is one warning line, or nothing.
+    let lines: Vec<&str> = inside.stderr.lines().collect();
+    if lines.len() > 1 || lines.iter().any(|l| !l.starts_with("landlocked: warning: ")) {
+        return Err(format!("more than one warning line: {inside:?}"));
+    }
+    let quiet = cli.probe(&["--quiet", "--rw", s(&a)], "write", s(&sc.path("a/new2")));
+    answer(&quiet, "ok", "writing beneath --rw, quietly")?;
+    if !quiet.stderr.is_empty() {
+        return Err(format!("--quiet printed something: {quiet:?}"));
+    }
+    Ok(())
+}
+
+/// The network is denied by default where the kernel can restrict it, and the report says where
+/// it cannot; `--unrestricted-network` lifts it.
+fn default_network(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let port = free_port()?.to_string();
+    let run = cli.probe(&[], "bind-tcp", &port);
+    let Some(abi) = kernel.support.abi() else { return refused(&run) };
+    answer(&run, denied_or_ok(kernel, Abi::V4), "binding TCP by default")?;
+    if abi < Abi::V4 && !run.stderr.contains("net: bind_tcp, connect_tcp, bind_udp") {
+        return Err(format!("the network cannot be restricted, yet not said: {run:?}"));
+    }
+    let udp = cli.probe(&[], "bind-udp", &free_port()?.to_string());
+    answer(&udp, denied_or_ok(kernel, Abi::V10), "binding UDP by default")?;
+    let open = cli.probe(&["--unrestricted-network"], "bind-tcp", &port);
+    answer(&open, "ok", "binding TCP with --unrestricted-network")?;
+    if open.stderr.contains("bind_tcp") {
+        return Err(format!("an unrestricted network reported missing: {open:?}"));
+    }
+    Ok(())
+}
+
+/// Signals outside the sandbox are denied by default from ABI 6; `--unrestricted-scoped` lifts
+/// it. A sandbox of scopes alone is refused where the kernel has none, unless best effort.
+fn default_scopes(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
+    let parent = std::process::id().to_string();
+    let run = cli.probe(&[], "signal", &parent);
+    let Some(abi) = kernel.support.abi() else { return refused(&run) };
+    let want = if abi >= Abi::V6 { "EPERM" } else { "ok" };
+    answer(&run, want, "signalling outside the sandbox by default")?;
+    answer(&cli.probe(&["--unrestricted-scoped"], "signal", &parent), "ok", "signalling, lifted")?;
+    let scopes_only = ["--unrestricted-filesystem", "--unrestricted-network"];
+    let mut cmd = Command::new(&cli.landlocked);
+    cmd.arg("run").args(scopes_only).arg("--").arg(&cli.probe).args([PROBE_ARG, "exit", "0"]);
+    let run = cli.output(cmd);
+    if abi >= Abi::V6 {
+        return answer(&run, "", "a scopes-only sandbox");
+    }
+    let refused_here = run.code == Some(125)
+        && run
+            .stderr
+            .contains("can enforce none of the sandbox (scope: abstract_unix_socket, signal)")
+        && run.stderr.contains("--best-effort");
+    if !refused_here {
+        return Err(format!("a scopes-only sandbox on ABI {abi} must be refused: {run:?}"));
+    }
+    let mut cmd = Command::new(&cli.landlocked);
+    cmd.args(["run", "--best-effort"]).args(scopes_only).arg("--").arg(&cli.probe);
+    cmd.args([PROBE_ARG, "exit", "0"]);
+    let run = cli.output(cmd);
+    if run.code != Some(0) || !run.stderr.contains("running unsandboxed") {
+        return Err(format!("--best-effort must run it and say so: {run:?}"));
+    }
+    Ok(())
+}
+
+/// Unfixed errata that widen rights are said, with what they mean.
+fn errata(kernel: &Kernel, cli: &Cli, sc: &Scratch) -> Result<(), String> {
+    let run = cli.probe(&["--ro", s(&sc.path("a"))], "read", s(&sc.path("a/f")));
+    if kernel.support.abi().is_none() {
+        return refused(&run);
+    }
+    answer(&run, "ok", "reading beneath --ro")?;
+    let unfixed = !kernel.errata.contains(landlocked_core::Errata::DISCONNECTED_DIRECTORY);
+    let said = run.stderr.contains("unfixed erratum 3 (disconnected_directory): renaming");
+    if said != unfixed {
+        return Err(format!("erratum 3 unfixed: {unfixed}, said: {said}: {run:?}"));
     }
     Ok(())
 }
@@ -241,6 +317,9 @@ pub fn cases() -> Vec<Case> {
     vec![
         Case::new("cli.read_only", case(read_only)),
         Case::new("cli.read_write", case(read_write)),
+        Case::new("cli.default_network", case(default_network)),
+        Case::new("cli.default_scopes", case(default_scopes)),
+        Case::new("cli.errata", case(errata)),
         Case::new("cli.best_effort", case(best_effort)),
         Case::new("cli.bind_tcp", case(bind_tcp)),
         Case::new("cli.strict_udp", case(strict_udp)),

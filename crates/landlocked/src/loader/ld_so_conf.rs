@@ -1,0 +1,159 @@
+//! `/etc/ld.so.conf`: the directories `ldconfig` puts in the loader's cache, in order, with the
+//! files it includes.
+
+use std::path::{Path, PathBuf};
+
+use super::Error;
+
+/// Includes nested deeper than this are a loop (`a.conf` including itself) or nonsense.
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The directories of `file` and of the files it includes, in order. A missing file gives none
+/// (a system without `/etc/ld.so.conf` uses the default directories only); a file that is not
+/// UTF-8, an include loop and an unreadable file are errors naming it.
+pub(crate) fn directories(file: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    read(file, 0, &mut out)?;
+    Ok(out)
+}
+
+fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::Io { path: file.to_path_buf(), error: e.to_string() }),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Error::LdSoConf { file: file.to_path_buf(), line, reason: "not UTF-8".into() }
+    })?;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let include = line.strip_prefix("include").filter(|r| r.starts_with([' ', '\t']));
+        if let Some(patterns) = include {
+            if depth >= MAX_INCLUDE_DEPTH {
+                return Err(Error::LdSoConf {
+                    file: file.to_path_buf(),
+                    line: n + 1,
+                    reason: format!("includes nested deeper than {MAX_INCLUDE_DEPTH} (a loop?)"),
+                });
+            }
+            for pattern in patterns.split_whitespace() {
+                let base = file.parent().unwrap_or(Path::new("/"));
+                for included in glob(&base.join(pattern)) {
+                    read(&included, depth + 1, out)?;
+                }
+            }
+        } else if line.starts_with("hwcap") || line.is_empty() {
+            // `hwcap` lines are an old ldconfig feature, without directories.
+        } else {
+            // A directory, possibly followed by `=TYPE`; separators as ldconfig takes them.
+            for dir in line.split([' ', '\t', ':', ',']).filter(|s| !s.is_empty()) {
+                let dir = dir.split('=').next().unwrap_or(dir);
+                out.push(PathBuf::from(dir));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The entries matching a path whose last component may hold `*` wildcards, sorted (as
+/// `glob(3)` sorts them). Without a wildcard, the path itself.
+pub(crate) fn glob(pattern: &Path) -> Vec<PathBuf> {
+    let Some(name) = pattern.file_name().and_then(|n| n.to_str()) else {
+        return vec![pattern.to_path_buf()];
+    };
+    if !name.contains('*') {
+        return vec![pattern.to_path_buf()];
+    }
+    let dir = pattern.parent().unwrap_or(Path::new("/"));
+    let parts: Vec<&str> = name.split('*').collect();
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard(&parts, n)))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Whether `name` matches the pattern split at its `*`s. A leading dot is matched only by a
+/// pattern starting with one, as `glob(3)` does.
+fn wildcard(parts: &[&str], name: &str) -> bool {
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if name.starts_with('.') && !first.starts_with('.') {
+        return false;
+    }
+    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        let parts = |p: &'static str| p.split('*').collect::<Vec<_>>();
+        assert!(wildcard(&parts("*.conf"), "libc.conf"));
+        assert!(!wildcard(&parts("*.conf"), "libc.conf.bak"));
+        assert!(!wildcard(&parts("*.conf"), ".hidden.conf"));
+        assert!(wildcard(&parts("a*b*c"), "aXbYc"));
+        assert!(!wildcard(&parts("a*b*c"), "ac"));
+        assert!(!wildcard(&parts("ab*ba"), "aba"));
+        assert!(wildcard(&parts("*"), "x"));
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("landlocked-ldconf-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn includes_in_order_and_comments() {
+        let dir = scratch("order");
+        std::fs::write(dir.join("conf.d/b.conf"), "/b1 /b2:/b3\n").unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "# comment\n/a # trailing\n").unwrap();
+        std::fs::write(dir.join("conf.d/skip.txt"), "/not-included\n").unwrap();
+        std::fs::write(
+            dir.join("ld.so.conf"),
+            "/first\ninclude conf.d/*.conf\n/last=libc6\nhwcap 0 x\n",
+        )
+        .unwrap();
+        let dirs = directories(&dir.join("ld.so.conf")).unwrap();
+        let dirs: Vec<&str> = dirs.iter().map(|d| d.to_str().unwrap()).collect();
+        assert_eq!(dirs, ["/first", "/a", "/b1", "/b2", "/b3", "/last"]);
+        assert!(directories(&dir.join("absent.conf")).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn loops_and_bad_bytes_are_errors_naming_the_file() {
+        let dir = scratch("loop");
+        let conf = dir.join("ld.so.conf");
+        std::fs::write(&conf, format!("include {}\n", conf.display())).unwrap();
+        let e = directories(&conf).unwrap_err().to_string();
+        assert!(e.contains("ld.so.conf:1") && e.contains("deeper than 8"), "{e}");
+        std::fs::write(&conf, b"/ok\n/caf\xe9\n").unwrap();
+        let e = directories(&conf).unwrap_err().to_string();
+        assert!(e.contains("ld.so.conf:2") && e.contains("not UTF-8"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,637 @@
+//! The files a program needs to start, found by reading it as the kernel and the dynamic loader
+//! will, never by running it (as `ldd` does): what `landlocked run --ldd` grants.
+//!
+//! The program being sandboxed must never choose its own sandbox, and its headers and its `#!`
+//! line are input from it. So only what would really be executed or mapped is followed, and
+//! only regular files that parse as ELF objects of the right kind are ever granted:
+//!
+//! - A `#!` script's interpreter, if it is an ELF executable this machine runs (a script as
+//!   interpreter is not followed); for `#!/usr/bin/env PROG` (or `env -S`), PROG as `env` finds
+//!   it in `PATH`, under the same condition. A file that is neither ELF nor `#!` is run by
+//!   `/bin/sh` (as `execvp` does), so `/bin/sh` is followed.
+//! - `PT_INTERP` of the program the kernel executes, only: a library's is never read by anyone.
+//!   It must be an ELF executable of the program's class and machine.
+//! - `DT_NEEDED` only where a loader will process it: of a program that has a `PT_INTERP` (a
+//!   static or static-pie program has no loader: its dynamic section is ignored), and of every
+//!   library that loader maps, breadth first as glibc loads them. A name with a `/` is that path;
+//!   any other is searched as glibc does: `DT_RPATH` of the loading object and of the objects
+//!   that loaded it (where none has `DT_RUNPATH`), `LD_LIBRARY_PATH`, `DT_RUNPATH`, the
+//!   directories of `/etc/ld.so.conf` (what `ldconfig` caches), the default ones; in each, the
+//!   `glibc-hwcaps/*/` variants first. `$ORIGIN`, `$LIB` and `$PLATFORM` are expanded. A
+//!   candidate that is not a regular file, not ELF, or of another class, byte order or machine
+//!   is passed over, as the loader passes it over; only `ET_DYN` objects are libraries. For
+//!   musl's loader (`ld-musl-*`), `libc.so` is the loader itself and its path file replaces
+//!   `ld.so.conf`.
+//!
+//! Files are opened only once `stat` says they are regular, with `O_NONBLOCK | O_NOCTTY`, so a
+//! FIFO or a device named anywhere can neither hang nor be touched. Headers that do not hold
+//! together, chains deeper than [`MAX_DEPTH`], more than [`MAX_OBJECTS`] objects and a broken
+//! `ld.so.conf` are errors: a search that cannot be trusted grants nothing.
+
+mod elf;
+mod ld_so_conf;
+mod script;
+
+use std::collections::{HashSet, VecDeque};
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use elf::{Kind, Object, Opened};
+
+/// Libraries loading libraries deeper than this are not believed.
+pub const MAX_DEPTH: usize = 32;
+/// More objects than this in one program are not believed.
+pub const MAX_OBJECTS: usize = 4096;
+
+/// Why a resolution failed. Each names the file at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read (other than not existing).
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        error: String,
+    },
+    /// The program itself is not a regular file (a FIFO, a device, a directory).
+    NotRegular(PathBuf),
+    /// An ELF file whose headers do not hold together.
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A line of `ld.so.conf` (or a file it includes) that cannot be used.
+    LdSoConf {
+        /// The file.
+        file: PathBuf,
+        /// Its line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Libraries needing libraries deeper than [`MAX_DEPTH`].
+    TooDeep {
+        /// The library at that depth.
+        path: PathBuf,
+    },
+    /// More than [`MAX_OBJECTS`] objects.
+    TooMany,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            Error::NotRegular(path) => write!(f, "{}: not a regular file", path.display()),
+            Error::Malformed { path, reason } => {
+                write!(f, "{}: malformed ELF file: {reason}", path.display())
+            }
+            Error::LdSoConf { file, line, reason } => {
+                write!(f, "{}:{line}: {reason}", file.display())
+            }
+            Error::TooDeep { path } => write!(
+                f,
+                "{}: libraries needing libraries more than {MAX_DEPTH} deep",
+                path.display()
+            ),
+            Error::TooMany => write!(f, "more than {MAX_OBJECTS} libraries"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A file named by the program (or what it runs) and not granted, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// The file as named.
+    pub path: PathBuf,
+    /// The object or script that named it.
+    pub named_by: PathBuf,
+    /// Why it is not granted.
+    pub reason: Reason,
+}
+
+/// Why a named file is not granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// It is not a regular file.
+    NotRegular,
+    /// It is not an ELF file.
+    NotElf,
+    /// An ELF file of another class, byte order or machine, or not of a loadable type.
+    WrongKind,
+    /// A script named as a `#!` interpreter (or run by `env`): not followed.
+    Script,
+    /// It does not exist.
+    Missing,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reason::NotRegular => "not a regular file",
+            Reason::NotElf => "not an ELF file",
+            Reason::WrongKind => "not an ELF object of the right class and machine",
+            Reason::Script => "a script as interpreter, not followed",
+            Reason::Missing => "not found",
+        })
+    }
+}
+
+/// What [`resolve`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// Files to allow reading and executing: the program, its interpreters, its libraries.
+    pub files: Vec<PathBuf>,
+    /// Libraries named but found nowhere (the loader will fail on them), with what needs them.
+    pub not_found: Vec<(OsString, PathBuf)>,
+    /// Files named but not granted.
+    pub refused: Vec<Refused>,
+}
+
+/// The environment the program will run with: what its loader and `env` will read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Environment<'a> {
+    /// `LD_LIBRARY_PATH`.
+    pub ld_library_path: Option<&'a OsStr>,
+    /// `PATH`, for `#!/usr/bin/env PROG`.
+    pub path: Option<&'a OsStr>,
+}
+
+/// Where the loader's configuration is: the system's by default.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// glibc's `ld.so.conf`.
+    pub ld_so_conf: PathBuf,
+    /// The directory of musl's `ld-musl-ARCH.path` files.
+    pub etc: PathBuf,
+    /// The directories searched last.
+    pub default_dirs: Vec<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            ld_so_conf: "/etc/ld.so.conf".into(),
+            etc: "/etc".into(),
+            default_dirs: Vec::new(),
+        }
+    }
+}
+
+/// The files `program` (a path to it, as it will be executed) needs to start, with
+/// `environment` as it will have it.
+pub fn resolve(program: &Path, environment: &Environment<'_>) -> Result<Found, Error> {
+    resolve_with(program, environment, &Config::default())
+}
+
+/// [`resolve`] with another loader configuration (for tests, or another root).
+pub fn resolve_with(
+    program: &Path,
+    environment: &Environment<'_>,
+    config: &Config,
+) -> Result<Found, Error> {
+    let mut search = Search {
+        environment,
+        config,
+        system_dirs: None,
+        found: Found::default(),
+        seen: HashSet::new(),
+    };
+    let file = match elf::open_regular(program)? {
+        Opened::File(file) => file,
+        Opened::NotRegular => return Err(Error::NotRegular(program.to_path_buf())),
+        Opened::Missing => {
+            return Err(Error::Io { path: program.to_path_buf(), error: "not found".into() });
+        }
+    };
+    let head = elf::head(&file, script::HEAD).map_err(|e| io_error(program, &e))?;
+    search.grant(program);
+    if let Some(line) = script::shebang(&head) {
+        search.script(program, &line)?;
+    } else if elf::has_elf_magic(&head) {
+        let object = elf::read(program, file)?;
+        search.executable(program, object)?;
+    } else {
+        // ENOEXEC: run by /bin/sh, which landlocked chooses, not the file.
+        search.interpreter(Path::new("/bin/sh"), program)?;
+    }
+    Ok(search.found)
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Error {
+    Error::Io { path: path.to_path_buf(), error: e.to_string() }
+}
+
+/// One object whose `DT_NEEDED` the loader processes, and how it came to be loaded.
+struct Pending {
+    path: PathBuf,
+    object: Object,
+    /// The expanded `DT_RPATH` of the objects that loaded it, nearest first, each only if it has
+    /// no `DT_RUNPATH`.
+    loaders_rpath: Vec<PathBuf>,
+    depth: usize,
+}
+
+/// What a candidate file turned out to be.
+enum Candidate {
+    Object(Object),
+    Refused(Reason),
+}
+
+struct Search<'a> {
+    environment: &'a Environment<'a>,
+    config: &'a Config,
+    /// The directories of `ld.so.conf` (or musl's path file), read when first needed.
+    system_dirs: Option<Vec<PathBuf>>,
+    found: Found,
+    seen: HashSet<PathBuf>,
+}
+
+impl Search<'_> {
+    /// Adds `path` to the files granted; false if it already was (by any name).
+    fn grant(&mut self, path: &Path) -> bool {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.seen.insert(key) {
+            self.found.files.push(path.to_path_buf());
+            true
+        } else {
+            false
+        }
+    }
+
+    fn refuse(&mut self, path: &Path, named_by: &Path, reason: Reason) {
+        self.found.refused.push(Refused {
+            path: path.to_path_buf(),
+            named_by: named_by.to_path_buf(),
+            reason,
+        });
+    }
+
+    /// Opens a candidate and reads it if it is an ELF file; errors only for a malformed one.
+    fn candidate(&self, path: &Path) -> Result<Candidate, Error> {
+        let file = match elf::open_regular(path)? {
+            Opened::File(file) => file,
+            Opened::NotRegular => return Ok(Candidate::Refused(Reason::NotRegular)),
+            Opened::Missing => return Ok(Candidate::Refused(Reason::Missing)),
+        };
+        let head = elf::head(&file, script::HEAD).map_err(|e| io_error(path, &e))?;
+        if script::shebang(&head).is_some() {
+            return Ok(Candidate::Refused(Reason::Script));
+        }
+        if !elf::has_elf_magic(&head) {
+            return Ok(Candidate::Refused(Reason::NotElf));
+        }
+        Ok(Candidate::Object(elf::read(path, file)?))
+    }
+
+    /// A `#!` script: its interpreter, and what `env` runs.
+    fn script(&mut self, script: &Path, line: &script::Shebang) -> Result<(), Error> {
+        self.interpreter(&line.interpreter, script)?;
+        let is_env = line.interpreter.file_name() == Some(OsStr::new("env"));
+        if let (true, Some(argument)) = (is_env, &line.argument) {
+            if let Some(program) = script::env_program(argument) {
+                let program = OsStr::from_bytes(program);
+                match lookup(program, self.environment.path) {
+                    Some(found) => self.interpreter(&found, &line.interpreter)?,
+                    None => self.refuse(Path::new(program), &line.interpreter, Reason::Missing),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A program run as an interpreter: granted and followed only if it is an ELF executable
+    /// this machine runs.
+    fn interpreter(&mut self, path: &Path, named_by: &Path) -> Result<(), Error> {
+        match self.candidate(path)? {
+            Candidate::Object(object) if object.is_executable() && runs_here(object.kind) => {
+                if self.grant(path) {
+                    self.executable(path, object)?;
+                }
+            }
+            Candidate::Object(_) => self.refuse(path, named_by, Reason::WrongKind),
+            Candidate::Refused(reason) => self.refuse(path, named_by, reason),
+        }
+        Ok(())
+    }
+
+    /// An ELF program the kernel executes (already granted): its loader, then its libraries if
+    /// it has a loader.
+    fn executable(&mut self, path: &Path, object: Object) -> Result<(), Error> {
+        let Some(interp) = object.interp.clone() else {
+            // Static, or static-pie: nothing reads its DT_NEEDED.
+            return Ok(());
+        };
+        let musl = interp.file_name().is_some_and(|n| n.as_bytes().starts_with(b"ld-musl-"));
+        match self.candidate(&interp)? {
+            Candidate::Object(loader) if loader.is_executable() && loader.kind == object.kind => {
+                self.grant(&interp);
+            }
+            Candidate::Object(_) => {
+                self.refuse(&interp, path, Reason::WrongKind);
+                return Ok(());
+            }
+            Candidate::Refused(reason) => {
+                self.refuse(&interp, path, reason);
+                return Ok(());
+            }
+        }
+        self.libraries(
+            Pending { path: path.to_path_buf(), object, loaders_rpath: Vec::new(), depth: 0 },
+            &interp,
+            musl,
+        )
+    }
+
+    /// Every library the loader maps for the program, breadth first.
+    fn libraries(&mut self, program: Pending, interp: &Path, musl: bool) -> Result<(), Error> {
+        let mut queue = VecDeque::from([program]);
+        while let Some(item) = queue.pop_front() {
+            if item.depth > MAX_DEPTH {
+                return Err(Error::TooDeep { path: item.path });
+            }
+            let kind = item.object.kind;
+            let origin = std::fs::canonicalize(&item.path)
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| PathBuf::from("."));
+            let rpath = expand_all(&item.object.rpath, &origin, kind);
+            let runpath = expand_all(&item.object.runpath, &origin, kind);
+            let mut dirs = Vec::new();
+            let mut chain = Vec::new();
+            if runpath.is_empty() {
+                chain.extend(rpath.iter().cloned());
+                chain.extend(item.loaders_rpath.iter().cloned());
+                dirs.extend(chain.iter().cloned());
+            }
+            dirs.extend(split_search_path(self.environment.ld_library_path));
+            dirs.extend(runpath);
+            dirs.extend(self.system_dirs(musl, kind)?.iter().cloned());
+            for name in &item.object.needed {
+                let name = OsStr::from_bytes(name);
+                // musl's loader is its libc.
+                if musl && (name == "libc.so" || Some(name) == interp.file_name()) {
+                    continue;
+                }
+                let found = if name.as_bytes().contains(&b'/') {
+                    let path = PathBuf::from(name);
+                    match self.candidate(&path)? {
+                        Candidate::Object(o) if o.is_library() && o.kind == kind => vec![(path, o)],
+                        Candidate::Object(_) => {
+                            self.refuse(&path, &item.path, Reason::WrongKind);
+                            continue;
+                        }
+                        Candidate::Refused(reason) => {
+                            self.refuse(&path, &item.path, reason);
+                            continue;
+                        }
+                    }
+                } else {
+                    self.search(name, &dirs, kind)?
+                };
+                if found.is_empty() {
+                    self.found.not_found.push((name.to_os_string(), item.path.clone()));
+                }
+                for (path, object) in found {
+                    if self.grant(&path) {
+                        if self.found.files.len() > MAX_OBJECTS {
+                            return Err(Error::TooMany);
+                        }
+                        queue.push_back(Pending {
+                            path,
+                            object,
+                            loaders_rpath: chain.clone(),
+                            depth: item.depth + 1,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `name` in `dirs`: in the first directory holding a library of this kind, its
+    /// `glibc-hwcaps` variants (the loader takes the best one this CPU runs) and the library.
+    fn search(
+        &self,
+        name: &OsStr,
+        dirs: &[PathBuf],
+        kind: Kind,
+    ) -> Result<Vec<(PathBuf, Object)>, Error> {
+        for dir in dirs {
+            let mut found = Vec::new();
+            for variant in hwcaps_dirs(dir) {
+                let path = variant.join(name);
+                if let Candidate::Object(o) = self.candidate(&path)? {
+                    if o.is_library() && o.kind == kind {
+                        found.push((path, o));
+                    }
+                }
+            }
+            let path = dir.join(name);
+            if let Candidate::Object(o) = self.candidate(&path)? {
+                if o.is_library() && o.kind == kind {
+                    found.push((path, o));
+                }
+            }
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// The system's directories for the loader in use, then the default ones.
+    fn system_dirs(&mut self, musl: bool, kind: Kind) -> Result<&[PathBuf], Error> {
+        if self.system_dirs.is_none() {
+            let mut dirs = if musl {
+                musl_path(&self.config.etc, kind)?
+            } else {
+                ld_so_conf::directories(&self.config.ld_so_conf)?
+            };
+            if self.config.default_dirs.is_empty() {
+                dirs.extend(default_dirs(kind, musl));
+            } else {
+                dirs.extend(self.config.default_dirs.iter().cloned());
+            }
+            self.system_dirs = Some(dirs);
+        }
+        Ok(self.system_dirs.as_deref().unwrap_or_default())
+    }
+}
+
+/// Whether this machine's kernel runs ELF programs of `kind`: its own, or the 32-bit ones of
+/// its compat layer.
+fn runs_here(kind: Kind) -> bool {
+    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_X86_64};
+    let native = if cfg!(target_arch = "x86_64") {
+        [EM_X86_64, EM_386]
+    } else if cfg!(target_arch = "aarch64") {
+        [EM_AARCH64, EM_ARM]
+    } else {
+        return true;
+    };
+    native.contains(&kind.machine) && kind.little
+}
+
+/// The Debian multiarch directory name of a machine.
+fn multiarch(kind: Kind) -> Option<&'static str> {
+    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_X86_64};
+    match kind.machine {
+        EM_X86_64 => Some("x86_64-linux-gnu"),
+        EM_AARCH64 => Some("aarch64-linux-gnu"),
+        EM_386 => Some("i386-linux-gnu"),
+        EM_ARM => Some("arm-linux-gnueabihf"),
+        _ => None,
+    }
+}
+
+/// The loader's built-in directories (candidates of another kind are passed over anyway).
+fn default_dirs(kind: Kind, musl: bool) -> Vec<PathBuf> {
+    if musl {
+        return ["/lib", "/usr/local/lib", "/usr/lib"].map(PathBuf::from).into();
+    }
+    let mut dirs = Vec::new();
+    if let Some(triplet) = multiarch(kind) {
+        dirs.push(Path::new("/lib").join(triplet));
+        dirs.push(Path::new("/usr/lib").join(triplet));
+    }
+    let lib = if kind.is64 {
+        ["/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+    } else {
+        ["/lib", "/usr/lib", "/lib32", "/usr/lib32"]
+    };
+    dirs.extend(lib.map(PathBuf::from));
+    dirs
+}
+
+/// musl's `/etc/ld-musl-ARCH.path`: directories separated by newlines or colons. Absent, the
+/// default directories apply.
+fn musl_path(etc: &Path, kind: Kind) -> Result<Vec<PathBuf>, Error> {
+    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_X86_64};
+    let arch = match kind.machine {
+        EM_X86_64 => "x86_64",
+        EM_AARCH64 => "aarch64",
+        EM_386 => "i386",
+        EM_ARM => "armhf",
+        _ => return Ok(Vec::new()),
+    };
+    let file = etc.join(format!("ld-musl-{arch}.path"));
+    match std::fs::read(&file) {
+        Ok(bytes) => Ok(bytes
+            .split(|&b| b == b'\n' || b == b':')
+            .filter(|d| !d.is_empty())
+            .map(|d| PathBuf::from(OsStr::from_bytes(d)))
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io_error(&file, &e)),
+    }
+}
+
+/// `dir/glibc-hwcaps/*`, the subdirectories glibc tries before `dir` itself.
+fn hwcaps_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir.join("glibc-hwcaps"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found.reverse();
+    found
+}
+
+/// `LD_LIBRARY_PATH`: colon or semicolon separated; an empty entry is the working directory.
+fn split_search_path(value: Option<&OsStr>) -> Vec<PathBuf> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else { return Vec::new() };
+    value
+        .as_bytes()
+        .split(|&b| b == b':' || b == b';')
+        .map(
+            |d| if d.is_empty() { PathBuf::from(".") } else { PathBuf::from(OsStr::from_bytes(d)) },
+        )
+        .collect()
+}
+
+/// Every search directory of `entries` with `$ORIGIN`, `$LIB` and `$PLATFORM` expanded (`$LIB`
+/// is `lib/<multiarch>` on Debian and `lib64` or `lib` elsewhere: both are tried).
+fn expand_all(entries: &[Vec<u8>], origin: &Path, kind: Kind) -> Vec<PathBuf> {
+    let libs: Vec<String> = multiarch(kind)
+        .map(|t| format!("lib/{t}"))
+        .into_iter()
+        .chain([if kind.is64 { "lib64" } else { "lib" }.to_string()])
+        .collect();
+    let platform = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86_64" };
+    let mut out = Vec::new();
+    for entry in entries {
+        let with_origin = replace(entry, &["$ORIGIN", "${ORIGIN}"], origin.as_os_str().as_bytes());
+        let with_platform =
+            replace(&with_origin, &["$PLATFORM", "${PLATFORM}"], platform.as_bytes());
+        if contains_any(&with_platform, &["$LIB", "${LIB}"]) {
+            for lib in &libs {
+                out.push(PathBuf::from(OsStr::from_bytes(&replace(
+                    &with_platform,
+                    &["$LIB", "${LIB}"],
+                    lib.as_bytes(),
+                ))));
+            }
+        } else {
+            out.push(PathBuf::from(OsStr::from_bytes(&with_platform)));
+        }
+    }
+    out
+}
+
+fn contains_any(haystack: &[u8], needles: &[&str]) -> bool {
+    needles.iter().any(|n| haystack.windows(n.len()).any(|w| w == n.as_bytes()))
+}
+
+/// `haystack` with each of `names` (longest first where they overlap) replaced by `value`.
+fn replace(haystack: &[u8], names: &[&str], value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    'outer: while i < haystack.len() {
+        for name in names.iter().rev() {
+            if haystack[i..].starts_with(name.as_bytes()) {
+                out.extend_from_slice(value);
+                i += name.len();
+                continue 'outer;
+            }
+        }
+        out.push(haystack[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `execvp`'s search, for `env`: a name with a `/` as it is, else the first regular executable
+/// file of that name in `PATH` (`/bin:/usr/bin` when unset).
+fn lookup(program: &OsStr, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.as_bytes().contains(&b'/') {
+        let path = PathBuf::from(program);
+        return executable(&path).then_some(path);
+    }
+    let path_var = path_var.unwrap_or(OsStr::new("/bin:/usr/bin"));
+    path_var
+        .as_bytes()
+        .split(|&b| b == b':')
+        .map(|d| if d.is_empty() { Path::new(".") } else { Path::new(OsStr::from_bytes(d)) })
+        .map(|d| d.join(program))
+        .find(|p| executable(p))
+}
+
+#[cfg(test)]
+mod tests;
