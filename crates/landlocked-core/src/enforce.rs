@@ -3,6 +3,7 @@
 use crate::abi::Kernel;
 use crate::error::Error;
 use crate::negotiate::{Plan, negotiate};
+use crate::policy::OnMissing;
 use crate::policy::{Policy, Rules};
 use crate::report::Report;
 use crate::restrict;
@@ -37,8 +38,10 @@ pub fn apply<R: Rules + ?Sized>(plan: &Plan, rules: &R) -> Result<Report, Error>
             ruleset.restrict_self()
         }
         None => {
-            // No domain, yet a path that cannot be opened is still bad input, on every kernel.
-            ruleset::check_paths(rules, plan.on_missing)?;
+            // No domain, yet a path that does not exist is still bad input, on every kernel.
+            if plan.on_missing == OnMissing::Error {
+                ruleset::check_paths(rules)?;
+            }
             restrict::without_domain(plan)
         }
     }

@@ -33,31 +33,16 @@ pub enum Compat {
 }
 
 /// What to do with a path rule whose path cannot be opened.
-///
-/// A skipped rule still counts in what is handled: its rights stay denied everywhere, so that
-/// a missing path can never widen the sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum OnMissing {
     /// Fail with an error naming the rule (the default).
     #[default]
     Error,
-    /// Skip the rule when its path does not exist (`ENOENT`); any other error (`EACCES`,
-    /// `ELOOP`, `ENOTDIR`) is still an error.
-    SkipNotFound,
-    /// Skip the rule whatever stops its path from being opened, as the kernel's sample does.
+    /// Skip the rule, whatever stops its path from being opened, as the kernel's sample does,
+    /// and count it in the report. The rule still counts in what is handled: its rights stay
+    /// denied everywhere, so that a missing path never widens the sandbox. (The std layer's
+    /// `ignore_missing` skips only paths that do not exist, checking them itself first.)
     Skip,
-}
-
-impl OnMissing {
-    /// Whether a path that failed to open with `errno` is skipped.
-    #[inline]
-    pub const fn skips(self, errno: Errno) -> bool {
-        match self {
-            OnMissing::Error => false,
-            OnMissing::SkipNotFound => errno.raw() == Errno::ENOENT.raw(),
-            OnMissing::Skip => true,
-        }
-    }
 }
 
 /// Which threads the domain must cover.
@@ -184,7 +169,7 @@ impl<'a> Rule<'a> {
 /// Why a rule was not added to the ruleset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SkipReason {
-    /// The path could not be opened (with [`OnMissing::SkipNotFound`] or [`OnMissing::Skip`]).
+    /// The path could not be opened (with [`OnMissing::Skip`]).
     Missing(Errno),
     /// Nothing it grants can be restricted by this kernel (a UDP port before ABI 10, a quiet-only
     /// rule before ABI 10, a directory right on a file): adding it would change nothing.

@@ -157,24 +157,19 @@ impl Ruleset {
     }
 
     fn missing(&self, index: usize, errno: crate::Errno) -> Result<Option<SkipReason>, Error> {
-        if self.plan.on_missing.skips(errno) {
-            Ok(Some(SkipReason::Missing(errno)))
-        } else {
-            Err(Error::OpenPath { rule: index, errno })
+        match self.plan.on_missing {
+            OnMissing::Error => Err(Error::OpenPath { rule: index, errno }),
+            OnMissing::Skip => Ok(Some(SkipReason::Missing(errno))),
         }
     }
 }
 
-/// Checks that every path rule's path can be opened (or may be skipped), for a plan without a
-/// domain: bad input is an error whether or not the kernel can enforce anything.
-pub(crate) fn check_paths<R: Rules + ?Sized>(
-    rules: &R,
-    on_missing: OnMissing,
-) -> Result<(), Error> {
+/// Checks that every path rule's path can be opened, for a plan without a domain: bad input is
+/// an error whether or not the kernel can enforce anything.
+pub(crate) fn check_paths<R: Rules + ?Sized>(rules: &R) -> Result<(), Error> {
     rules.try_for_each(&mut |index, rule| match rule {
         Rule::Path { source: PathSource::Path(path), .. } => match open_path(index, path)? {
             Ok(_) => Ok(()),
-            Err(errno) if on_missing.skips(errno) => Ok(()),
             Err(errno) => Err(Error::OpenPath { rule: index, errno }),
         },
         _ => Ok(()),

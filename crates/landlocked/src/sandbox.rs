@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use landlocked_core::{
-    Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, OnMissing, PathSource, Plan, Policy,
+    Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, PathSource, Plan, Policy,
     RestrictSelfFlags, Ruleset, Scope, SkipReason, ThreadCoverage, Threads,
 };
 
@@ -39,6 +39,8 @@ use crate::rule::{Grant, Rule};
 pub struct Sandbox {
     policy: Policy,
     rules: Vec<Rule>,
+    /// Skip path rules whose path does not exist (checked here, before the core opens them).
+    ignore_missing: bool,
 }
 
 impl Default for Sandbox {
@@ -59,6 +61,7 @@ impl Sandbox {
                 ..Policy::new()
             },
             rules: Vec::new(),
+            ignore_missing: false,
         }
     }
 
@@ -74,6 +77,7 @@ impl Sandbox {
                 ..Policy::new()
             },
             rules: Vec::new(),
+            ignore_missing: false,
         }
     }
 
@@ -252,7 +256,7 @@ impl Sandbox {
     /// failing. Their rights stay denied everywhere else; other errors (`EACCES`, `ELOOP`,
     /// `ENOTDIR`) still fail.
     pub fn ignore_missing(&mut self, ignore: bool) -> &mut Sandbox {
-        self.policy.on_missing = if ignore { OnMissing::SkipNotFound } else { OnMissing::Error };
+        self.ignore_missing = ignore;
         self
     }
 
@@ -309,7 +313,7 @@ impl Sandbox {
             if let Grant::Path { path, .. } = &rule.grant {
                 if let Err(e) = std::fs::metadata(path) {
                     let errno = io_errno(&e);
-                    if !self.policy.on_missing.skips(errno) {
+                    if !(self.ignore_missing && errno == Errno::ENOENT) {
                         return Err(rule_error(
                             index,
                             landlocked_core::Error::OpenPath { rule: index, errno },
