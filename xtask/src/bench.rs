@@ -146,28 +146,24 @@ fn rounds(
     Ok(all)
 }
 
-/// Each command's run times and mean CPU time (user + system) from hyperfine's JSON export. xtask has no JSON parser, and the
-/// format is flat enough: each result starts with its `"command"` and lists `"times"`.
+/// Each command's run times and mean CPU time (user + system) from hyperfine's JSON export.
 fn run_times(json: &str) -> Vec<(String, Vec<f64>, f64)> {
-    json.split("\"command\":")
-        .skip(1)
-        .map(|chunk| {
-            let name = chunk.trim().trim_start_matches('"');
-            let name = name[..name.find('"').unwrap_or(name.len())].to_owned();
-            let times = chunk
-                .find("\"times\":")
-                .map(|i| &chunk[i..])
-                .and_then(|t| Some(&t[t.find('[')? + 1..t.find(']')?]))
-                .map(|list| list.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-                .unwrap_or_default();
-            let field = |key: &str| {
-                let key = format!("\"{key}\":");
-                let rest = &chunk[chunk.find(&key).map_or(chunk.len(), |i| i + key.len())..];
-                rest[..rest.find([',', '}']).unwrap_or(rest.len())].trim().parse().unwrap_or(0.0)
-            };
-            (name, times, field("user") + field("system"))
-        })
-        .collect()
+    #[derive(serde::Deserialize)]
+    struct Export {
+        results: Vec<Result>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Result {
+        command: String,
+        #[serde(default)]
+        times: Vec<f64>,
+        #[serde(default)]
+        user: f64,
+        #[serde(default)]
+        system: f64,
+    }
+    let Ok(export) = serde_json::from_str::<Export>(json) else { return Vec::new() };
+    export.results.into_iter().map(|r| (r.command, r.times, r.user + r.system)).collect()
 }
 
 /// Builds the sample static with musl against the 7.3 uapi headers, stripped.

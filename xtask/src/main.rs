@@ -1,5 +1,5 @@
-//! Project automation: `cargo xtask <command>`. One std binary; its one dependency reads
-//! `rust-toolchain.toml`.
+//! Project automation: `cargo xtask <command>`. One std binary; its dependencies read
+//! `rust-toolchain.toml` and hyperfine's JSON.
 
 mod apt;
 mod bench;

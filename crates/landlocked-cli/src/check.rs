@@ -6,9 +6,9 @@ use landlocked::{Missing, PolicyFile, Status};
 use landlocked_core::Kernel;
 
 use crate::args::Args;
-use crate::json::Json;
 use crate::status::support_word;
 use crate::{Fail, fail};
+use serde_json::{Value, json};
 
 pub const HELP: &str = "\
 usage: landlocked check [--json] POLICY
@@ -25,17 +25,21 @@ Examples:
   landlocked check --json policy.json
 ";
 
-fn missing_json(m: &Missing) -> Json {
-    Json::Obj(vec![
-        ("fs", Json::names(m.fs.names())),
-        ("net", Json::names(m.net.names())),
-        ("scoped", Json::names(m.scoped.names())),
-        ("quiet_fs", Json::names(m.quiet_fs.names())),
-        ("quiet_net", Json::names(m.quiet_net.names())),
-        ("quiet_scoped", Json::names(m.quiet_scoped.names())),
-        ("quiet_rules", Json::Bool(m.quiet_rules)),
-        ("log", Json::names(m.log.names())),
-    ])
+fn names(names: impl Iterator<Item = &'static str>) -> Value {
+    Value::from(names.collect::<Vec<_>>())
+}
+
+fn missing_json(m: &Missing) -> Value {
+    json!({
+        "fs": names(m.fs.names()),
+        "net": names(m.net.names()),
+        "scoped": names(m.scoped.names()),
+        "quiet_fs": names(m.quiet_fs.names()),
+        "quiet_net": names(m.quiet_net.names()),
+        "quiet_scoped": names(m.quiet_scoped.names()),
+        "quiet_rules": m.quiet_rules,
+        "log": names(m.log.names()),
+    })
 }
 
 pub fn check(args: &mut Args) -> Result<i32, Fail> {
@@ -52,24 +56,13 @@ pub fn check(args: &mut Args) -> Result<i32, Fail> {
         Ok(p) => p,
         Err(e) => {
             if json {
-                let (line, column) = e.position.map_or((Json::Null, Json::Null), |(l, c)| {
-                    (Json::Num(l as u64), Json::Num(c as u64))
+                let (line, column) = e.position.unzip();
+                let out = json!({
+                    "file": file.to_string_lossy(),
+                    "valid": false,
+                    "error": { "line": line, "column": column, "message": e.message },
                 });
-                println!(
-                    "{}",
-                    Json::Obj(vec![
-                        ("file", Json::str(file.to_string_lossy())),
-                        ("valid", Json::Bool(false)),
-                        (
-                            "error",
-                            Json::Obj(vec![
-                                ("line", line),
-                                ("column", column),
-                                ("message", Json::str(&e.message)),
-                            ])
-                        ),
-                    ])
-                );
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             }
             return Err(fail(e.to_string()));
         }
@@ -90,51 +83,39 @@ pub fn check(args: &mut Args) -> Result<i32, Fail> {
         Status::NotEnforced => "none",
     };
     if json {
-        let kernel_abi = kernel.support.abi().map_or(Json::Null, |a| Json::Num(a.version().into()));
-        println!(
-            "{}",
-            Json::Obj(vec![
-                ("file", Json::str(file.to_string_lossy())),
-                ("valid", Json::Bool(true)),
-                ("abi", policy.abi.map_or(Json::Null, |a| Json::Num(a.into()))),
-                ("path_rules", Json::Num(paths.len() as u64)),
-                ("port_rules", Json::Num(ports.len() as u64)),
-                (
-                    "handled",
-                    Json::Obj(vec![
-                        ("fs", Json::names(policy.handled_fs.names())),
-                        ("net", Json::names(policy.handled_net.names())),
-                        ("scoped", Json::names(policy.scoped.names())),
-                    ])
-                ),
-                ("landlock", Json::str(support_word(kernel.support))),
-                ("kernel_abi", kernel_abi),
-                ("enforcement", Json::str(status)),
-                ("missing", missing_json(&report.missing())),
-                ("errata_unfixed", Json::names(report.core().errata_missing.names())),
-                ("errata_weakening", Json::names(report.core().errata_weakening().names())),
-                ("tcp_leaves_out_mptcp", Json::Bool(report.core().tcp_leaves_out_mptcp())),
-                (
-                    "missing_paths",
-                    Json::Arr(
-                        report
-                            .skipped()
-                            .iter()
-                            .map(|s| {
-                                Json::Obj(vec![
-                                    ("path", Json::str(s.rule.target().to_string())),
-                                    (
-                                        "origin",
-                                        Json::str(s.rule.origin.clone().unwrap_or_default()),
-                                    ),
-                                    ("error", Json::str(s.errno.to_string())),
-                                ])
-                            })
-                            .collect()
-                    )
-                ),
-            ])
-        );
+        let core = report.core();
+        let missing_paths: Vec<Value> = report
+            .skipped()
+            .iter()
+            .map(|s| {
+                json!({
+                    "path": s.rule.target().to_string(),
+                    "origin": s.rule.origin.clone().unwrap_or_default(),
+                    "error": s.errno.to_string(),
+                })
+            })
+            .collect();
+        let out = json!({
+            "file": file.to_string_lossy(),
+            "valid": true,
+            "abi": policy.abi,
+            "path_rules": paths.len(),
+            "port_rules": ports.len(),
+            "handled": {
+                "fs": names(policy.handled_fs.names()),
+                "net": names(policy.handled_net.names()),
+                "scoped": names(policy.scoped.names()),
+            },
+            "landlock": support_word(kernel.support),
+            "kernel_abi": kernel.support.abi().map(|a| a.version()),
+            "enforcement": status,
+            "missing": missing_json(&report.missing()),
+            "errata_unfixed": names(core.errata_missing.names()),
+            "errata_weakening": names(core.errata_weakening().names()),
+            "tcp_leaves_out_mptcp": core.tcp_leaves_out_mptcp(),
+            "missing_paths": missing_paths,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(0);
     }
     println!(

@@ -3,7 +3,6 @@
 
 mod args;
 mod check;
-mod json;
 mod run;
 mod status;
 

@@ -5,8 +5,8 @@ use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, Support};
 use landlocked_core::{AddRuleFlags, Errata, Kernel};
 
 use crate::args::Args;
-use crate::json::Json;
 use crate::{Fail, fail};
+use serde_json::{Value, json};
 
 pub const HELP: &str = "\
 usage: landlocked status [--json]
@@ -101,44 +101,37 @@ pub fn status(args: &mut Args) -> Result<i32, Fail> {
     let errata_known = abi.map_or(Errata::empty(), Errata::for_abi);
     if json {
         let (version, abi_num) = match kernel.support {
-            Support::Available { abi, version } => {
-                (Json::Num(u64::from(version)), Json::Num(u64::from(abi.version())))
-            }
-            _ => (Json::Null, Json::Null),
+            Support::Available { abi, version } => (json!(version), json!(abi.version())),
+            _ => (Value::Null, Value::Null),
         };
-        let mut fields = vec![
-            ("landlock", Json::str(support_word(kernel.support))),
-            ("abi", abi_num),
-            ("version", version),
-            ("kernel_release", Json::str(release)),
-            ("errata_fixed", Json::Num(kernel.errata.bits())),
-            (
-                "errata",
-                Json::Arr(
-                    Errata::NAMED
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &(name, flag))| {
-                            Json::Obj(vec![
-                                ("number", Json::Num(i as u64 + 1)),
-                                ("name", Json::str(name)),
-                                ("applies", Json::Bool(errata_known.contains(flag))),
-                                ("fixed", Json::Bool(kernel.errata.contains(flag))),
-                                ("weakens", Json::Bool(Errata::WEAKENING.contains(flag))),
-                                ("unfixed_means", Json::str(flag.meaning())),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-        ];
+        let errata: Vec<Value> = Errata::NAMED
+            .iter()
+            .enumerate()
+            .map(|(i, &(name, flag))| {
+                json!({
+                    "number": i + 1,
+                    "name": name,
+                    "applies": errata_known.contains(flag),
+                    "fixed": kernel.errata.contains(flag),
+                    "weakens": Errata::WEAKENING.contains(flag),
+                    "unfixed_means": flag.meaning(),
+                })
+            })
+            .collect();
+        let mut fields = json!({
+            "landlock": support_word(kernel.support),
+            "abi": abi_num,
+            "version": version,
+            "kernel_release": release,
+            "errata_fixed": kernel.errata.bits(),
+            "errata": errata,
+        });
         for (_, key, list) in features(abi) {
-            fields.push((
-                key,
-                Json::Obj(list.iter().map(|f| (f.name, Json::Bool(f.here))).collect()),
-            ));
+            let here: serde_json::Map<String, Value> =
+                list.iter().map(|f| (f.name.to_string(), Value::Bool(f.here))).collect();
+            fields[key] = Value::Object(here);
         }
-        println!("{}", Json::Obj(fields));
+        println!("{}", serde_json::to_string_pretty(&fields).unwrap_or_default());
         return Ok(0);
     }
 
