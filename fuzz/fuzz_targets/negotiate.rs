@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         no_new_privs: flags & (1 << 41) == 0,
         compat: if flags & (1 << 42) == 0 { Compat::BestEffort } else { Compat::Strict },
         min_abi: Abi::from_version((flags >> 48) as u32 & 0xf).filter(|_| flags & (1 << 43) != 0),
+        require_domain: flags & (1 << 44) != 0,
         on_missing: OnMissing::Error,
     };
     let paths: Vec<Vec<u8>> = (0..4).map(|i| vec![b'a' + i as u8; (input.u64() % 5000) as usize]).collect();
@@ -60,6 +61,8 @@ fuzz_target!(|data: &[u8]| {
     for kernel in kernels {
         let Ok(plan) = negotiate(&policy, rules.as_slice(), &kernel) else { continue };
         let _ = plan.report.to_string();
+        // A required domain is there, or negotiation refused.
+        assert!(!policy.require_domain || plan.attr.is_some());
         let Some(attr) = plan.attr else { continue };
         let abi = kernel.support.abi().expect("a domain only with Landlock");
         assert_eq!(attr.handled_access_fs & !AccessFs::for_abi(abi).bits(), 0);

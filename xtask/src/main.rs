@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask <command>`. One std binary; its dependencies read
-//! `rust-toolchain.toml` and hyperfine's JSON.
+//! `rust-toolchain.toml` and hyperfine's JSON, and render the command's man pages.
 
 mod apt;
 mod bench;
@@ -9,6 +9,7 @@ mod elf;
 mod fuzz;
 mod kbuild;
 mod kernels;
+mod man;
 mod protocol;
 mod run;
 mod setup;
@@ -40,6 +41,8 @@ commands:
               hyperfine: launch overhead and 2,000 path rules; prints both sizes
   static      build the libc-free landlocked-sandboxer for x86_64 and aarch64 into
               target/static/<arch>/, check that both are fully static, run its scenarios
+  man [DIR]   the man pages of landlocked and its subcommands, from its clap declarations,
+              into target/man/ (or DIR)
   fuzz-smoke [SECONDS]
               a short run of each fuzz target (policy files, the LL_* variables), SECONDS
               each (30 by default); installs cargo-fuzz from crates.io if it is missing
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Some("vmtest") => vmtest::command(&args[1..]),
         Some("bench-sandboxer") => bench::command(&args[1..]),
         Some("static") => static_bin::command(&args[1..]),
+        Some("man") => man::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())

@@ -1,29 +1,12 @@
 //! `landlocked check`: validates a policy file and says what this kernel would enforce of it.
 
-use std::path::Path;
-
 use landlocked::{Missing, PolicyFile, Status};
 use landlocked_core::Kernel;
 
-use crate::args::Args;
+use crate::cli::CheckArgs;
 use crate::status::support_word;
 use crate::{Fail, fail};
 use serde_json::{Value, json};
-
-pub const HELP: &str = "\
-usage: landlocked check [--json] POLICY
-
-Validates POLICY, a landlockconfig policy in TOML or JSON (see the README), and says what this
-kernel would enforce of it: fully, partly (naming what is missing) or not at all, and which of
-its paths do not exist here. Nothing is enforced. Exit status 0 for a valid policy, 125 for an
-invalid one (the error names the file, line and column).
-
-  --json   the same as a JSON object
-
-Examples:
-  landlocked check /etc/landlocked/web.toml
-  landlocked check --json policy.json
-";
 
 fn names(names: impl Iterator<Item = &'static str>) -> Value {
     Value::from(names.collect::<Vec<_>>())
@@ -42,16 +25,8 @@ fn missing_json(m: &Missing) -> Value {
     })
 }
 
-pub fn check(args: &mut Args) -> Result<i32, Fail> {
-    let Some(json) = args.json_only("check", HELP)? else { return Ok(0) };
-    let rest = args.rest();
-    let file = match rest.as_slice() {
-        [file] => Path::new(file),
-        [] => return Err(fail("check: no POLICY file given (landlocked check [--json] POLICY)")),
-        [_, extra, ..] => {
-            return Err(fail(format!("check: unexpected argument {}", extra.to_string_lossy())));
-        }
-    };
+pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
+    let (json, file) = (args.json, args.policy.as_path());
     let policy = match PolicyFile::load(file) {
         Ok(p) => p,
         Err(e) => {

@@ -4,24 +4,8 @@
 use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, Support};
 use landlocked_core::{AddRuleFlags, Errata, Kernel};
 
-use crate::args::Args;
-use crate::{Fail, fail};
+use crate::Fail;
 use serde_json::{Value, json};
-
-pub const HELP: &str = "\
-usage: landlocked status [--json]
-
-Says whether Landlock is available, disabled at boot or not built into this kernel, its ABI,
-the errata it has fixed, the kernel release, and for every right, scope and flag whether this
-kernel can enforce it (and from which ABI and Linux release it could). Only the Landlock
-syscalls are asked: securityfs need not be mounted.
-
-  --json   the same as a JSON object
-
-Examples:
-  landlocked status
-  landlocked status --json | jq .abi
-";
 
 /// The kernel release, from uname(2).
 pub fn kernel_release() -> String {
@@ -90,11 +74,7 @@ pub fn support_word(support: Support) -> &'static str {
     }
 }
 
-pub fn status(args: &mut Args) -> Result<i32, Fail> {
-    let Some(json) = args.json_only("status", HELP)? else { return Ok(0) };
-    if let Some(extra) = args.rest().first() {
-        return Err(fail(format!("status: unexpected argument {}", extra.to_string_lossy())));
-    }
+pub fn status(json: bool) -> Result<i32, Fail> {
     let kernel = Kernel::probe();
     let abi = kernel.support.abi();
     let release = kernel_release();

@@ -629,6 +629,11 @@ fn bad_input_is_exit_125_and_one_line_naming_it() {
         (&["frobnicate"], "frobnicate"),
         (&[], "no command given"),
         (&["run", "--", "true"], "LL_FS_RO is not set"),
+        (&["run", "--rox-x", "/", "--", "true"], "unknown option --rox-x (did you mean --rox?)"),
+        (&["statu"], "unknown command statu (did you mean status?)"),
+        (&["completions", "tcsh"], "shell tcsh: not one of bash, zsh, fish"),
+        (&["run", "--env", "LL_FS_RO=/", "--ro", "/", "--", "true"], "never reach the command"),
+        (&["run", "--unrestricted-filesystem", "--ldd", "--", "true"], "contradict each other"),
     ];
     for (args, expected) in cases {
         let r = Run::of(landlocked().args(*args).output().unwrap());
@@ -636,6 +641,30 @@ fn bad_input_is_exit_125_and_one_line_naming_it() {
         let line = r.error_line();
         assert!(line.contains(expected), "{args:?}: {line:?} does not name {expected:?}");
     }
+}
+
+#[test]
+fn completions_help_and_non_utf8_paths() {
+    for shell in ["bash", "zsh", "fish"] {
+        let r = Run::of(landlocked().args(["completions", shell]).output().unwrap());
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("landlocked") && r.stdout.contains("unrestricted-network"));
+    }
+    for args in [&["--help"][..], &["run", "--help"], &["help", "check"], &["--version"]] {
+        let r = Run::of(landlocked().args(args).output().unwrap());
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stdout.is_empty() && r.stderr.is_empty(), "{args:?}");
+    }
+    let r = Run::of(landlocked().args(["run", "--help"]).output().unwrap());
+    assert!(r.stdout.contains("LL_FS_RO") && r.stdout.contains("Exit status"), "{}", r.stdout);
+    // A path that is not UTF-8 keeps its bytes: the error names it (lossily), exit 125.
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"/nonexistent/caf\xe9");
+    let r = Run::of(
+        landlocked().arg("run").arg("--ro").arg(bad).args(["--", "true"]).output().unwrap(),
+    );
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.error_line().contains("/nonexistent/caf\u{fffd}"), "{}", r.stderr);
 }
 
 #[test]

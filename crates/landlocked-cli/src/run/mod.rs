@@ -8,7 +8,6 @@ use std::process::Command;
 
 mod options;
 
-pub use options::HELP;
 use options::{EnvOpt, Options};
 
 use landlocked::{
@@ -17,7 +16,7 @@ use landlocked::{
 use landlocked_core::sandboxer_env::{self, SandboxerEnv};
 use landlocked_core::{Kernel, SkipReason};
 
-use crate::args::Args;
+use crate::cli::RunArgs;
 use crate::{Fail, fail, warn};
 
 /// An I/O error as `Permission denied (EACCES)`.
@@ -133,13 +132,8 @@ fn var<'a>(env: &'a [(OsString, OsString)], name: &str) -> Option<&'a OsStr> {
     env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_os_str())
 }
 
-pub fn run(args: &mut Args) -> Result<i32, Fail> {
-    if args.wants_help() {
-        print!("{HELP}");
-        return Ok(0);
-    }
-    let Some(options) = options::parse(args)? else { return Ok(0) };
-    let command = args.rest();
+pub fn run(args: RunArgs) -> Result<i32, Fail> {
+    let (options, command) = Options::from_args(args);
     let Some(program) = command.first().cloned() else {
         return Err(fail("run: no COMMAND given (landlocked run [OPTIONS] -- COMMAND [ARGS...])"));
     };

@@ -1,0 +1,343 @@
+//! The command line, declared with clap: every subcommand, option and help text. `cargo xtask
+//! man` renders the same declarations as man pages, and `landlocked completions` as shell
+//! completions.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+
+use clap::builder::{OsStringValueParser, TypedValueParser};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use landlocked::{Abi, Scope};
+
+/// Landlock sandboxing from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "landlocked",
+    version,
+    about = "Landlock sandboxing from the command line",
+    after_help = "Examples:\n  landlocked run --ldd --ro /etc --rw /tmp -- sort /etc/passwd -o /tmp/sorted\n  \
+                  landlocked status --json\n  landlocked check /etc/landlocked/web.toml",
+    subcommand_required = true,
+    arg_required_else_help = false
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    // The help texts are on the argument structs: a doc comment here would replace them.
+    Run(Box<RunArgs>),
+    Status(StatusArgs),
+    Check(CheckArgs),
+    /// Print a shell's completions for landlocked
+    Completions(CompletionsArgs),
+}
+
+const RUN_ABOUT: &str = "\
+Runs COMMAND (looked up in PATH as a shell does) in a Landlock sandbox that denies by default
+everything this kernel can restrict: every filesystem right but beneath the paths given, TCP
+and UDP binding and connecting but on the ports given, connecting to abstract UNIX sockets and
+signalling outside the sandbox. What the kernel cannot restrict is said in one line. A file
+gets only the rights that apply to files.
+
+With no rule option and no --policy, the kernel sample's variables are used instead:
+LL_FS_RO, LL_FS_RW (both required), LL_TCP_BIND, LL_TCP_CONNECT, LL_UDP_BIND,
+LL_UDP_CONNECT_SEND, LL_SCOPED, LL_FORCE_LOG, LL_FS_QUIET, LL_NET_QUIET, LL_QUIET_ACCESS, with
+the meanings of Linux 7.3's samples/landlock/sandboxer.c. Setting them beside rule options is an
+error; the command never sees them.";
+
+const RUN_AFTER: &str = "\
+Exit status: COMMAND's own; 125 when landlocked fails (bad option, bad policy, missing path,
+port out of range, Landlock unavailable, nothing enforceable, strict request unmet); 126 when
+COMMAND cannot be executed; 127 when it is not found.
+
+Examples:
+  landlocked run --ldd --ro /etc --rw /tmp -- sort /etc/passwd -o /tmp/sorted
+  landlocked run --rox /usr,/lib,/lib64 --ro /etc --connect-tcp 443 -- curl https://example.org
+  landlocked run --ldd --rw . -- make
+  landlocked run --unrestricted-filesystem --connect-tcp 5432 -- ./client
+  landlocked run --strict --policy /etc/landlocked/web.toml -- /usr/sbin/nginx
+  LL_FS_RO=/usr:/lib:/etc LL_FS_RW=/tmp LL_TCP_CONNECT=443 landlocked run -- bash -i";
+
+/// `landlocked run`.
+#[derive(Debug, Args)]
+#[command(about = "Run COMMAND in a sandbox", long_about = RUN_ABOUT, after_long_help = RUN_AFTER)]
+pub struct RunArgs {
+    /// Read files and list directories beneath PATH (PATH,PATH,... as well)
+    #[arg(long, allow_hyphen_values = true, value_name = "PATH", help_heading = "Paths", value_parser = paths("--ro"))]
+    pub ro: Vec<Vec<OsString>>,
+    /// Read and execute beneath PATH
+    #[arg(long, allow_hyphen_values = true, value_name = "PATH", help_heading = "Paths", value_parser = paths("--rox"))]
+    pub rox: Vec<Vec<OsString>>,
+    /// Read and change beneath PATH (write, create, remove, rename, truncate...), no execute
+    #[arg(long, allow_hyphen_values = true, value_name = "PATH", help_heading = "Paths", value_parser = paths("--rw"))]
+    pub rw: Vec<Vec<OsString>>,
+    /// Everything beneath PATH
+    #[arg(long, allow_hyphen_values = true, value_name = "PATH", help_heading = "Paths", value_parser = paths("--rwx"))]
+    pub rwx: Vec<Vec<OsString>>,
+    /// Connect or send to the pathname UNIX sockets beneath PATH (ABI 9)
+    #[arg(long, allow_hyphen_values = true, value_name = "PATH", help_heading = "Paths", value_parser = paths("--unix"))]
+    pub unix: Vec<Vec<OsString>>,
+    /// Read and execute COMMAND itself
+    #[arg(long, help_heading = "Paths")]
+    pub add_exec: bool,
+    /// Read and execute COMMAND, its ELF interpreter and shared libraries as the loader will
+    /// find them (read from the files, never by running them), and for a #! script its ELF
+    /// interpreter's; also reading /etc/ld.so.cache
+    #[arg(long, help_heading = "Paths")]
+    pub ldd: bool,
+    /// Leave the filesystem alone (a network or scope sandbox)
+    #[arg(long, help_heading = "Paths", conflicts_with_all = ["ro", "rox", "rw", "rwx", "unix", "ldd", "add_exec"])]
+    pub unrestricted_filesystem: bool,
+
+    /// Allow binding TCP sockets to PORT (PORT,PORT,... as well)
+    #[arg(long, allow_hyphen_values = true, value_name = "PORT", help_heading = "Network", value_parser = ports("--bind-tcp"))]
+    pub bind_tcp: Vec<Vec<u16>>,
+    /// Allow connecting TCP sockets to PORT
+    #[arg(long, allow_hyphen_values = true, value_name = "PORT", help_heading = "Network", value_parser = ports("--connect-tcp"))]
+    pub connect_tcp: Vec<Vec<u16>>,
+    /// Allow binding UDP sockets to PORT (ABI 10)
+    #[arg(long, allow_hyphen_values = true, value_name = "PORT", help_heading = "Network", value_parser = ports("--bind-udp"))]
+    pub bind_udp: Vec<Vec<u16>>,
+    /// Allow connecting and sending UDP to PORT (ABI 10)
+    #[arg(long, allow_hyphen_values = true, value_name = "PORT", help_heading = "Network", value_parser = ports("--connect-udp"))]
+    pub connect_udp: Vec<Vec<u16>>,
+    /// Leave the network alone; a port option still restricts its right to the ports given
+    #[arg(long, help_heading = "Network", conflicts_with = "deny_net")]
+    pub unrestricted_network: bool,
+    /// The default, accepted for compatibility
+    #[arg(long, help_heading = "Network")]
+    pub deny_net: bool,
+
+    /// Allow abstract UNIX sockets and signals outside the sandbox
+    #[arg(long, help_heading = "Scopes")]
+    pub unrestricted_scoped: bool,
+    /// Restrict this scope even with --unrestricted-scoped (ABI 6): abstract-unix or signal,
+    /// repeatable or comma-separated
+    #[arg(long, allow_hyphen_values = true, value_name = "SCOPE", help_heading = "Scopes", value_parser = scopes)]
+    pub scope: Vec<Scope>,
+
+    /// A landlockconfig policy in TOML or JSON instead of the defaults: it says what is
+    /// handled, and the rule options add to it
+    #[arg(long, allow_hyphen_values = true, value_name = "FILE", help_heading = "Policy",
+          conflicts_with_all = ["unrestricted_filesystem", "unrestricted_network", "unrestricted_scoped", "deny_net"])]
+    pub policy: Option<PathBuf>,
+
+    /// Start COMMAND with an empty environment
+    #[arg(long, help_heading = "Environment")]
+    pub clear_env: bool,
+    /// KEY: pass KEY with landlocked's value; KEY=VALUE: set it (repeatable)
+    #[arg(long, allow_hyphen_values = true, value_name = "KEY[=VALUE]", help_heading = "Environment", value_parser = env_option())]
+    pub env: Vec<EnvOpt>,
+
+    /// Run even where Landlock is missing or can enforce none of the sandbox (said on stderr)
+    #[arg(long, help_heading = "Compatibility", conflicts_with = "strict")]
+    pub best_effort: bool,
+    /// Refuse to run unless the kernel can enforce all of the sandbox
+    #[arg(long, help_heading = "Compatibility")]
+    pub strict: bool,
+    /// Refuse to run on a kernel older than Landlock ABI N (1 to 11)
+    #[arg(long, allow_hyphen_values = true, value_name = "N", help_heading = "Compatibility", value_parser = min_abi)]
+    pub min_abi: Option<Abi>,
+    /// Skip paths that do not exist (each is named on stderr; their rights stay denied
+    /// elsewhere) instead of failing
+    #[arg(long, help_heading = "Compatibility")]
+    pub ignore_missing: bool,
+
+    /// Do not log denials before the command's execve (landlocked's own; ABI 7)
+    #[arg(long, visible_alias = "log-disable-originating", help_heading = "Logging")]
+    pub log_same_exec_off: bool,
+    /// Log denials of the command and what it executes (ABI 7)
+    #[arg(long, visible_alias = "log-enable-subprocesses", help_heading = "Logging")]
+    pub log_new_exec: bool,
+    /// Do not log denials of sandboxes nested inside this one (ABI 7)
+    #[arg(long, visible_alias = "log-disable-subdomains", help_heading = "Logging")]
+    pub log_subdomains_off: bool,
+
+    /// Do not say on stderr what the kernel cannot enforce or which paths were skipped
+    /// (Landlock missing entirely is always said)
+    #[arg(long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// The command and its arguments
+    #[arg(value_name = "COMMAND", required = true, trailing_var_arg = true)]
+    pub command: Vec<OsString>,
+}
+
+/// `landlocked status`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Say what this kernel's Landlock can enforce",
+    long_about = "Says whether Landlock is available, disabled at boot or not built into this \
+                  kernel, its ABI, the errata it has fixed (and what each unfixed one means), \
+                  the kernel release, and for every right, scope and flag whether this kernel \
+                  can enforce it (and from which ABI and Linux release it could). Only the \
+                  Landlock syscalls are asked: securityfs need not be mounted.",
+    after_long_help = "Examples:\n  landlocked status\n  landlocked status --json | jq .abi"
+)]
+pub struct StatusArgs {
+    /// The same as a JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `landlocked check`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Validate a policy file and say what this kernel would enforce of it",
+    long_about = "Validates POLICY, a landlockconfig policy in TOML or JSON (see the README), and \
+                  says what this kernel would enforce of it: fully, partly (naming what is \
+                  missing) or not at all, which of its paths do not exist here, and the \
+                  kernel's errata that concern it. Nothing is enforced. Exit status 0 for a \
+                  valid policy, 125 for an invalid one (the error names the file, line and \
+                  column).",
+    after_long_help = "Examples:\n  landlocked check /etc/landlocked/web.toml\n  landlocked check --json policy.json"
+)]
+pub struct CheckArgs {
+    /// The same as a JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// The policy file
+    #[arg(value_name = "POLICY")]
+    pub policy: PathBuf,
+}
+
+/// `landlocked completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells completions are written for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+/// The whole command line, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// An `--env` option: a variable passed on with landlocked's value, or set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvOpt {
+    /// `KEY`.
+    Pass(OsString),
+    /// `KEY=VALUE`.
+    Set(OsString, OsString),
+}
+
+/// `PATH` or `PATH,PATH,...` as landrun takes them: split at commas, bytes kept (non-UTF-8 paths
+/// work); an empty item is an error. A path holding a comma goes in a policy file.
+fn paths(option: &'static str) -> impl TypedValueParser<Value = Vec<OsString>> {
+    OsStringValueParser::new().try_map(move |value: OsString| {
+        if value.is_empty() {
+            return Err(format!("{option}: the path is empty"));
+        }
+        value
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(|item| {
+                if item.is_empty() {
+                    Err(format!(
+                        "{option} {}: an empty path between commas",
+                        value.to_string_lossy()
+                    ))
+                } else {
+                    Ok(OsString::from_vec(item.to_vec()))
+                }
+            })
+            .collect()
+    })
+}
+
+/// `PORT` or `PORT,PORT,...`, each 0 to 65535.
+fn ports(option: &'static str) -> impl Fn(&str) -> Result<Vec<u16>, String> + Clone + Send + Sync {
+    move |text: &str| {
+        text.split(',')
+            .map(|item| {
+                let item = item.trim();
+                if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("{option} {text}: \"{item}\" is not a port number"));
+                }
+                match item.parse::<u64>() {
+                    Ok(port) if port <= 65535 => Ok(port as u16),
+                    _ => Err(format!("{option} {text}: port {item} is out of range (0 to 65535)")),
+                }
+            })
+            .collect()
+    }
+}
+
+fn scopes(value: &str) -> Result<Scope, String> {
+    let mut scopes = Scope::empty();
+    for item in value.split(',') {
+        scopes |= match item.trim() {
+            "abstract-unix" | "abstract_unix_socket" | "a" => Scope::ABSTRACT_UNIX_SOCKET,
+            "signal" | "s" => Scope::SIGNAL,
+            other => {
+                return Err(format!("--scope {other}: unknown scope (abstract-unix or signal)"));
+            }
+        };
+    }
+    Ok(scopes)
+}
+
+fn min_abi(text: &str) -> Result<Abi, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|v| (1..=Abi::LATEST.version()).contains(v))
+        .and_then(Abi::from_version)
+        .ok_or_else(|| {
+            format!(
+                "--min-abi {text}: not a Landlock ABI this landlocked knows (1 to {})",
+                Abi::LATEST
+            )
+        })
+}
+
+fn env_option() -> impl TypedValueParser<Value = EnvOpt> {
+    OsStringValueParser::new().try_map(|value: OsString| {
+        let bytes = value.as_bytes();
+        let (key, set) = match bytes.iter().position(|&b| b == b'=') {
+            Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
+            None => (bytes, None),
+        };
+        let shown = value.to_string_lossy();
+        if key.is_empty() {
+            return Err(format!("--env {shown}: the variable name is empty"));
+        }
+        if landlocked_core::sandboxer_env::is_variable(key) {
+            return Err(format!(
+                "--env {shown}: the kernel sample's variables never reach the command"
+            ));
+        }
+        let key = OsStr::from_bytes(key).to_os_string();
+        Ok(match set {
+            Some(v) => EnvOpt::Set(key, OsStr::from_bytes(v).to_os_string()),
+            None => EnvOpt::Pass(key),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declarations_hold_together() {
+        command().debug_assert();
+    }
+}
