@@ -44,11 +44,9 @@ fn in_child(f: impl FnOnce() -> bool) {
 fn landlocked(paths: &[Vec<u8>]) -> bool {
     let rules: Vec<Rule<'_>> =
         paths.iter().map(|p| Rule::path(p, AccessFs::READ_EXECUTE)).collect();
-    let policy = Policy {
-        net: Handled::Only(AccessNet::empty()),
-        scoped: Handled::Only(Scope::empty()),
-        ..Policy::new()
-    };
+    let policy = Policy::new()
+        .with_net(Handled::Only(AccessNet::empty()))
+        .with_scoped(Handled::Only(Scope::empty()));
     landlocked_core::enforce(&policy, rules.as_slice()).is_ok_and(|r| r.is_fully_enforced())
 }
 

@@ -91,7 +91,7 @@ pub fn summary_line(kernel: &Kernel, summary: &Summary) -> String {
         Support::NotBuilt => "not-built",
         Support::Disabled => "disabled",
         Support::Available { .. } => "available",
-        Support::Unknown(_) => "unknown",
+        _ => "unknown",
     };
     let abi = kernel.support.abi().map_or_else(|| "none".to_owned(), |a| a.version().to_string());
     format!(

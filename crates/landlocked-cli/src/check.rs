@@ -55,10 +55,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
     let status = match report.status() {
         Status::Full => "full",
         Status::Partial => "partial",
-        Status::NotEnforced => "none",
+        _ => "none",
     };
     if json {
-        let core = report.core();
+        let core = report.domain();
         let missing_paths: Vec<Value> = report
             .skipped()
             .iter()
@@ -113,12 +113,12 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
         Status::Partial => {
             println!("this kernel ({here}) would enforce it partly, not: {}", report.missing())
         }
-        Status::NotEnforced => println!("this kernel ({here}) would not enforce it at all"),
+        _ => println!("this kernel ({here}) would not enforce it at all"),
     }
-    if report.core().tcp_leaves_out_mptcp() {
+    if report.domain().tcp_leaves_out_mptcp() {
         println!("caveat: {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
     }
-    let unfixed = report.core().errata_missing;
+    let unfixed = report.domain().errata_missing;
     if !unfixed.is_empty() {
         let mut text = String::new();
         let _ = landlocked_core::report::write_errata(&mut text, unfixed);

@@ -70,7 +70,7 @@ pub fn support_word(support: Support) -> &'static str {
         Support::Available { .. } => "available",
         Support::Disabled => "disabled",
         Support::NotBuilt => "not_built",
-        Support::Unknown(_) => "unknown",
+        _ => "unknown",
     }
 }
 
@@ -126,6 +126,7 @@ pub fn status(json: bool) -> Result<i32, Fail> {
             "not built into this kernel (CONFIG_SECURITY_LANDLOCK is not set)".to_string()
         }
         Support::Unknown(e) => format!("unknown: the version query failed with {e}"),
+        _ => "unknown".to_string(),
     };
     println!("Landlock:        {summary}");
     println!("kernel release:  {release}");

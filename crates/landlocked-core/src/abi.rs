@@ -10,6 +10,7 @@ use crate::{Errno, ruleset};
 /// [`Abi::from_version`]), and the raw number is kept beside it in [`Support::Available`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Abi {
     /// Linux 5.13: filesystem rights.
     V1 = 1,
@@ -95,6 +96,7 @@ impl fmt::Display for Abi {
 
 /// What the running kernel says about Landlock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Support {
     /// The kernel was built without Landlock (`ENOSYS`).
     NotBuilt,
@@ -153,7 +155,8 @@ impl fmt::Display for Support {
 }
 
 /// Asks the running kernel which Landlock ABI it offers. One syscall, no side effect.
-pub fn probe() -> Support {
+/// [`Kernel::probe`] is the entry point: it asks this and the errata.
+pub(crate) fn probe() -> Support {
     Support::from_version_query(ruleset::query(crate::CreateRulesetFlags::VERSION))
 }
 
@@ -214,7 +217,7 @@ impl Errata {
 /// Kernels older than 6.15 without the backport do not know the query and answer `EINVAL`: they
 /// have fixed none, so that is `Ok(Errata::empty())`. Other errors (`ENOSYS`, `EOPNOTSUPP`) are
 /// returned as they are.
-pub fn errata() -> Result<Errata, Errno> {
+pub(crate) fn errata() -> Result<Errata, Errno> {
     match ruleset::query(crate::CreateRulesetFlags::ERRATA) {
         Ok(bits) => Ok(Errata::from_bits_retain(u64::from(bits))),
         Err(Errno::EINVAL) => Ok(Errata::empty()),
@@ -224,6 +227,7 @@ pub fn errata() -> Result<Errata, Errno> {
 
 /// What the running kernel offers: its Landlock support and its fixed errata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Kernel {
     /// Whether and at which ABI Landlock is available.
     pub support: Support,
@@ -239,6 +243,11 @@ impl Kernel {
             Support::Available { .. } => errata().unwrap_or(Errata::empty()),
             _ => Errata::empty(),
         };
+        Kernel { support, errata }
+    }
+
+    /// A kernel of the given support and fixed errata, for negotiation and tests.
+    pub const fn new(support: Support, errata: Errata) -> Kernel {
         Kernel { support, errata }
     }
 

@@ -10,6 +10,7 @@ use crate::report::Missing;
 /// An enforcement failure. When one is returned before [`Error::NoNewPrivs`] or
 /// [`Error::RestrictSelf`] could happen, nothing about the calling process has changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// Landlock is not available and the policy requires it (strict, a minimum ABI, or a
     /// required domain).
@@ -38,13 +39,6 @@ pub enum Error {
         abi: Abi,
         /// Everything requested, none of it enforceable.
         requested: Missing,
-    },
-    /// A port rule's port is above 65535.
-    PortOutOfRange {
-        /// The rule's index.
-        rule: usize,
-        /// The port asked for.
-        port: u64,
     },
     /// A path rule's path holds a NUL byte (`EINVAL`) or is 4096 bytes or longer
     /// (`ENAMETOOLONG`).
@@ -89,8 +83,7 @@ impl Error {
     /// The index of the rule at fault, if a rule is.
     pub fn rule(&self) -> Option<usize> {
         match *self {
-            Error::PortOutOfRange { rule, .. }
-            | Error::InvalidPath { rule, .. }
+            Error::InvalidPath { rule, .. }
             | Error::OpenPath { rule, .. }
             | Error::AddRule { rule, .. } => Some(rule),
             _ => None,
@@ -132,9 +125,6 @@ impl fmt::Display for Error {
                 f,
                 "this kernel (Landlock ABI {abi}) can enforce none of the sandbox ({requested})"
             ),
-            Error::PortOutOfRange { rule, port } => {
-                write!(f, "rule {rule}: port {port} is out of range (0 to 65535)")
-            }
             Error::InvalidPath { rule, errno: Errno::EINVAL } => {
                 write!(f, "rule {rule}: the path contains a NUL byte")
             }

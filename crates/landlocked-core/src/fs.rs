@@ -89,6 +89,7 @@ fn openat_raw(dir: RawFd, path: &CStr, flags: OFlags, mode: u32) -> Result<Owned
 
 /// The kind of file a descriptor refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileType {
     /// A directory: every filesystem right applies beneath it.
     Directory,

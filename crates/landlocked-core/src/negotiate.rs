@@ -22,6 +22,7 @@ pub const PATH_MAX: usize = 4095;
 /// a read-write group on ABI 7 is not, its `resolve_unix` being incidental. `refer` is always
 /// requested when granted: ABI 1 denies every reparenting, which the caller must hear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct RulesSummary {
     /// The filesystem rights the path rules ask to have restricted.
     pub fs: AccessFs,
@@ -57,10 +58,7 @@ impl RulesSummary {
                     s.fs |= access.intersection(AccessFs::REFER);
                     s.quiet |= quiet;
                 }
-                Rule::Port { port, access, quiet } => {
-                    if port > u64::from(u16::MAX) {
-                        return Err(Error::PortOutOfRange { rule: index, port });
-                    }
+                Rule::Port { access, quiet, .. } => {
                     s.net |= asked(access, AccessNet::TCP, net_supported);
                     s.net |= asked(access, AccessNet::UDP, net_supported);
                     s.quiet |= quiet;
@@ -91,6 +89,7 @@ pub(crate) fn check_path(rule: usize, path: &[u8]) -> Result<(), Error> {
 
 /// The outcome of negotiation: what to send to the kernel, and the report it will earn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Plan {
     /// The ruleset to create, or `None` when no domain will be enforced (no Landlock, or nothing
     /// this kernel can restrict).
@@ -114,6 +113,26 @@ pub struct Plan {
     /// The report, complete but for what enforcement learns: rule counts, threads, and whether
     /// the domain was created.
     pub report: Report,
+}
+
+impl Plan {
+    /// The report enforcing this plan earns in a single-threaded process (a freshly forked
+    /// child) once `rules` were added: what a sandboxed command gets.
+    pub fn expected_report(&self, rules: RuleCounts) -> Report {
+        let mut report = self.report;
+        report.rules = rules;
+        if self.attr.is_some() {
+            report.domain = true;
+            report.threads = if self.restrict_flags.contains(RestrictSelfFlags::TSYNC) {
+                ThreadCoverage::AllThreads
+            } else if self.threads == Threads::CallingThread {
+                ThreadCoverage::CallingThreadByRequest
+            } else {
+                ThreadCoverage::SingleThread
+            };
+        }
+        report
+    }
 }
 
 /// The rights of one kind a request covers: the policy's (or what the kernel supports) and what
@@ -717,16 +736,8 @@ mod tests {
 
     #[test]
     fn rules_are_validated_before_anything_else() {
-        let rules = [
-            Rule::path(b"/usr", AccessFs::READ),
-            Rule::port(65535, AccessNet::BIND_TCP),
-            Rule::port(70000, AccessNet::BIND_TCP),
-        ];
-        assert_eq!(
-            RulesSummary::of(&rules[..], Some(Abi::V7)),
-            Err(Error::PortOutOfRange { rule: 2, port: 70000 })
-        );
-        let summary = RulesSummary::of(&rules[..2], Some(Abi::V7)).unwrap();
+        let rules = [Rule::path(b"/usr", AccessFs::READ), Rule::port(65535, AccessNet::BIND_TCP)];
+        let summary = RulesSummary::of(&rules[..], Some(Abi::V7)).unwrap();
         assert_eq!(
             summary,
             RulesSummary { fs: AccessFs::READ, net: AccessNet::BIND_TCP, quiet: false, count: 2 }

@@ -24,6 +24,7 @@ impl<A: bitflags::Flags + Copy> Coverage<A> {
 
 /// Whether a domain exists and covers the whole request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// Everything requested is enforced.
     Full,
@@ -35,6 +36,7 @@ pub enum Status {
 
 /// Which threads the domain covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ThreadCoverage {
     /// No domain was enforced.
     NoDomain,
@@ -54,6 +56,7 @@ pub enum ThreadCoverage {
 
 /// How no_new_privs was set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NoNewPrivs {
     /// The policy did not ask for it.
     NotRequested,
@@ -66,6 +69,7 @@ pub enum NoNewPrivs {
 
 /// Rules added and skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct RuleCounts {
     /// Rules the kernel accepted.
     pub added: u32,
@@ -77,6 +81,7 @@ pub struct RuleCounts {
 
 /// Everything requested that is not enforced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Missing {
     /// Filesystem rights.
     pub fs: AccessFs,
@@ -153,6 +158,7 @@ impl fmt::Display for Missing {
 /// only this says so.
 #[must_use = "the domain may be partial or absent: check the report's status"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Report {
     /// The kernel's Landlock support and errata.
     pub kernel: Kernel,

@@ -93,15 +93,12 @@ impl Ruleset {
         };
         let skipped = match rule {
             Rule::Port { port, access, quiet } => {
-                if port > u64::from(u16::MAX) {
-                    return Err(Error::PortOutOfRange { rule: index, port });
-                }
                 let access = access.intersection(self.plan.rule_net);
                 let flags = quiet_flag(quiet);
                 if access.is_empty() && flags.is_empty() {
                     Some(SkipReason::Unsupported)
                 } else {
-                    rule::add_net_port(self.fd.as_fd(), port, access, flags)
+                    rule::add_net_port(self.fd.as_fd(), u64::from(port), access, flags)
                         .map_err(|errno| Error::AddRule { rule: index, errno })?;
                     None
                 }

@@ -129,6 +129,7 @@ const QUIET_WORDS: [(&str, AccessFs, AccessNet, Scope); 8] = [
 
 /// Bad input in the variables. Each names the variable and, where there is one, the bad item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EnvError<'a> {
     /// `LL_FS_RO` or `LL_FS_RW` is not set (the sample requires both; empty means no rule).
     Missing(&'static str),
@@ -190,6 +191,7 @@ impl core::error::Error for EnvError<'_> {}
 
 /// Where a rule comes from: its variable and its item there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RuleSource<'a> {
     /// The variable (`LL_FS_RO`, ...).
     pub variable: &'static str,
@@ -229,7 +231,7 @@ impl fmt::Display for Bytes<'_> {
 
 /// A port as `strtoull` reads it in the sample: optional leading white space and `+`, then
 /// decimal digits and nothing else (a `-` sign, which `strtoull` would wrap around, is refused).
-fn parse_port(item: &[u8]) -> Result<u64, bool> {
+fn parse_port(item: &[u8]) -> Result<u16, bool> {
     let start = item.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
     let mut digits = &item[start.unwrap_or(item.len())..];
     if let [b'+', rest @ ..] = digits {
@@ -238,11 +240,11 @@ fn parse_port(item: &[u8]) -> Result<u64, bool> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(false);
     }
-    let mut port: u64 = 0;
+    let mut port: u32 = 0;
     for &d in digits {
-        port = port.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+        port = port.saturating_mul(10).saturating_add(u32::from(d - b'0'));
     }
-    if port > u64::from(u16::MAX) { Err(true) } else { Ok(port) }
+    u16::try_from(port).map_err(|_| true)
 }
 
 /// The items of a colon-separated list.
@@ -472,11 +474,11 @@ impl<'a> SandboxerEnv<'a> {
                         access,
                         quiet: access.is_empty(),
                     },
-                    // Checked by `parse`; a port above 65535 would fail enforcement.
-                    List::Ports(access) => Rule::Port {
-                        port: parse_port(item).unwrap_or(u64::MAX),
-                        access,
-                        quiet: access.is_empty(),
+                    // Checked by `parse`: every port parses here. Were one not to, its rule
+                    // would be left out, which allows less, never more.
+                    List::Ports(access) => match parse_port(item) {
+                        Ok(port) => Rule::Port { port, access, quiet: access.is_empty() },
+                        Err(_) => continue,
                     },
                 };
                 f(index, RuleSource { variable, item }, rule)?;
@@ -539,9 +541,6 @@ impl fmt::Display for Explained<'_, '_> {
             (Error::InvalidPath { errno, .. }, Some(s)) => write!(f, "{s}: invalid path: {errno}"),
             (Error::AddRule { errno, .. }, Some(s)) => {
                 write!(f, "{s}: the kernel refused the rule: {errno}")
-            }
-            (Error::PortOutOfRange { .. }, Some(s)) => {
-                write!(f, "{s}: port out of range (0 to 65535)")
             }
             (Error::AbiTooOld { required, found }, _)
                 if self.env.required.is_some_and(|(abi, _)| abi == required) =>
@@ -715,11 +714,11 @@ mod tests {
     #[test]
     fn ports_parse_as_strtoull_in_the_sample() {
         let e = env(&with(&["LL_TCP_BIND=80::443:", "LL_TCP_CONNECT= +8080:0:65535"])).unwrap();
-        let ports: Vec<u64> = rules(&e)
+        let ports: Vec<u16> = rules(&e)
             .into_iter()
             .map(|(_, r)| match r {
                 Rule::Port { port, .. } => port,
-                Rule::Path { .. } => panic!(),
+                _ => panic!(),
             })
             .collect();
         assert_eq!(ports, [80, 443, 8080, 0, 65535]);

@@ -69,7 +69,7 @@ fn main(args: Args) -> i32 {
     let mut policy = env.policy();
     // This process never starts a thread: the domain covers all of it without asking the kernel
     // to synchronise threads, or reading /proc to count them (which an initramfs may lack).
-    policy.threads = Threads::CallingThread;
+    policy = policy.with_threads(Threads::CallingThread);
     let rules = env.with_skip_hook(|source, reason| {
         // A path that cannot be opened is skipped, as the sample does, and said. What this kernel
         // cannot restrict is in the report line instead.
@@ -137,6 +137,7 @@ fn env_error(e: &EnvError<'_>) {
         EnvError::QuietAccessRequired(var) => {
             ("% must be set (e.g. to \"all\") when % is used", Text(LL_QUIET_ACCESS), Text(var))
         }
+        _ => ("bad value in the LL_* variables", Text(""), Text("")),
     };
     say(template, &[first, second]);
 }
@@ -158,7 +159,7 @@ fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
                 }
                 Support::Disabled => "add \"landlock\" to CONFIG_LSM or to the lsm= boot parameter",
                 Support::Unknown(e) => return say("the version query failed: %", &[Arg::Errno(e)]),
-                Support::Available { .. } => return,
+                _ => return,
             };
             return say("hint: %", &[Text(hint)]);
         }
@@ -168,7 +169,6 @@ fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
             let by = Text(by.map_or("the sandbox", |(_, var)| var));
             return say("% needs Landlock ABI %, this kernel has ABI %", &[by, required, found]);
         }
-        Error::PortOutOfRange { .. } => ("port out of range (0 to 65535)", Text("")),
         Error::InvalidPath { errno, .. } => ("invalid path: %", Arg::Errno(errno)),
         Error::OpenPath { errno, .. } => ("cannot open it: %", Arg::Errno(errno)),
         Error::AddRule { errno, .. } => ("the kernel refused the rule: %", Arg::Errno(errno)),

@@ -76,7 +76,6 @@ impl fmt::Display for Error {
 fn write_rule_error(f: &mut fmt::Formatter<'_>, e: &landlocked_core::Error) -> fmt::Result {
     use landlocked_core::Error as E;
     match *e {
-        E::PortOutOfRange { port, .. } => write!(f, "port {port} is out of range (0 to 65535)"),
         E::InvalidPath { errno: Errno::EINVAL, .. } => f.write_str("the path contains a NUL byte"),
         E::InvalidPath { errno, .. } => write!(f, "invalid path: {errno}"),
         E::OpenPath { errno, .. } => write!(f, "cannot open: {errno}"),

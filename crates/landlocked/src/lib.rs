@@ -18,23 +18,31 @@
 
 mod command;
 mod error;
+pub mod fd;
 #[cfg(feature = "loader")]
 pub mod loader;
 pub mod policy_file;
+mod prepare;
 mod report;
 mod rule;
 mod sandbox;
 
 pub use command::CommandExt;
 pub use error::{Error, PolicyError};
+// Every type this crate takes or returns: its users need no `landlocked-core` of their own.
+/// Why enforcement failed, in [`Error::Enforce`] and [`Error::Rule`].
+pub use landlocked_core::Error as EnforceError;
+/// Everything the kernel enforces of a sandbox, by kind ([`Report::domain`]).
+pub use landlocked_core::Report as DomainReport;
 pub use landlocked_core::{
-    Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, Missing, RestrictSelfFlags, Scope,
-    Status, Support, Threads,
+    Abi, AccessFs, AccessNet, Compat, Coverage, Errata, Errno, Handled, Kernel, Missing,
+    NoNewPrivs, RestrictSelfFlags, RuleCounts, Scope, Status, Support, ThreadCoverage, Threads,
 };
 pub use policy_file::PolicyFile;
+pub use prepare::Prepared;
 pub use report::{Report, Skipped};
-pub use rule::{Grant, Rule, Target};
-pub use sandbox::{Prepared, Sandbox};
+pub use rule::{Grant, HeldFd, Rule, Target};
+pub use sandbox::Sandbox;
 
 use std::path::Path;
 

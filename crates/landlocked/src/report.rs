@@ -9,6 +9,7 @@ use crate::rule::Rule;
 /// A rule left out because its path could not be opened (with
 /// [`crate::Sandbox::ignore_missing`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The rule.
     pub rule: Rule,
@@ -50,8 +51,9 @@ impl Report {
         &self.skipped
     }
 
-    /// The enforcement core's full report (per-kind coverage, threads, no_new_privs, errata).
-    pub fn core(&self) -> &landlocked_core::Report {
+    /// Everything about the domain: per kind what was requested and what is enforced, threads,
+    /// no_new_privs, rules added, errata.
+    pub fn domain(&self) -> &crate::DomainReport {
         &self.inner
     }
 
@@ -87,7 +89,7 @@ impl Report {
                 }
                 Some(line)
             }
-            Status::NotEnforced => Some(match self.inner.kernel.support {
+            _ => Some(match self.inner.kernel.support {
                 Support::Available { .. } if self.missing().is_empty() => {
                     "the sandbox restricts nothing: running unsandboxed".to_string()
                 }
@@ -134,16 +136,14 @@ mod tests {
     fn report(policy: &Policy, kernel: Kernel) -> Report {
         let plan =
             landlocked_core::negotiate_summary(policy, &RulesSummary::default(), &kernel).unwrap();
-        Report::from(landlocked_core::Report { domain: plan.attr.is_some(), ..plan.report })
+        Report::from(plan.expected_report(Default::default()))
     }
 
     #[test]
     fn a_full_domain_is_still_warned_about_when_the_kernel_weakens_it() {
-        let fs = Policy {
-            net: Handled::Only(AccessNet::empty()),
-            scoped: Handled::Only(landlocked_core::Scope::empty()),
-            ..Policy::new()
-        };
+        let fs = Policy::new()
+            .with_net(Handled::Only(AccessNet::empty()))
+            .with_scoped(Handled::Only(landlocked_core::Scope::empty()));
         let fixed = report(&fs, Kernel::with_abi(Abi::V7, Errata::all()));
         assert_eq!(fixed.status(), Status::Full);
         assert_eq!(fixed.warning(), None);
@@ -155,10 +155,10 @@ mod tests {
         assert!(!warning.contains("erratum 4"), "{warning}");
         assert!(unfixed.to_string().contains("erratum 4"), "{unfixed}");
 
-        let tcp = Policy { net: Handled::Only(AccessNet::TCP), ..fs };
+        let tcp = fs.with_net(Handled::Only(AccessNet::TCP));
         let warning = report(&tcp, Kernel::with_abi(Abi::V7, Errata::all())).warning().unwrap();
         assert!(warning.contains("TCP rules do not cover MPTCP"), "{warning}");
-        let all = Policy { net: Handled::Only(AccessNet::all()), ..fs };
+        let all = fs.with_net(Handled::Only(AccessNet::all()));
         let warning = report(&all, Kernel::with_abi(Abi::V7, Errata::all())).warning().unwrap();
         assert!(warning.contains("not enforced: net: bind_udp"), "{warning}");
         assert!(warning.contains("; TCP rules do not cover MPTCP"), "{warning}");

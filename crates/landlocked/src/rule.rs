@@ -2,18 +2,46 @@
 //! came from (so that an error can name the option, variable or file line at fault).
 
 use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use landlocked_core::{AccessFs, AccessNet};
+use landlocked_core::{AccessFs, AccessNet, Errno};
+
+/// A descriptor a rule holds: its own duplicate of one the caller opened, or why duplicating
+/// failed (said when the sandbox is prepared).
+#[derive(Clone, Debug)]
+pub struct HeldFd(pub(crate) Result<Arc<OwnedFd>, Errno>);
+
+impl PartialEq for HeldFd {
+    fn eq(&self, other: &HeldFd) -> bool {
+        match (&self.0, &other.0) {
+            (Ok(a), Ok(b)) => a.as_raw_fd() == b.as_raw_fd(),
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for HeldFd {}
 
 /// What a rule allows, and on what.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Grant {
     /// Filesystem rights beneath a directory, or on a single file (which keeps only
     /// [`AccessFs::FILE`] rights, the others being meaningless there).
     Path {
         /// The file or directory; relative paths are resolved from the working directory.
         path: PathBuf,
+        /// The rights allowed.
+        access: AccessFs,
+    },
+    /// Filesystem rights beneath a directory (or on a file) already open: exactly that
+    /// object, whatever its path now leads to.
+    Fd {
+        /// The descriptor.
+        fd: HeldFd,
         /// The rights allowed.
         access: AccessFs,
     },
@@ -28,6 +56,7 @@ pub enum Grant {
 
 /// A rule: a [`Grant`], whether it is quiet, and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rule {
     /// What it allows.
     pub grant: Grant,
@@ -46,6 +75,17 @@ impl Rule {
             quiet: false,
             origin: None,
         }
+    }
+
+    /// Allows `access` beneath the object `fd` refers to (duplicated: the caller keeps its
+    /// own).
+    pub fn fd(fd: impl AsFd, access: AccessFs) -> Rule {
+        let held = fd
+            .as_fd()
+            .try_clone_to_owned()
+            .map(Arc::new)
+            .map_err(|e| e.raw_os_error().and_then(Errno::from_raw).unwrap_or(Errno::EBADF));
+        Rule { grant: Grant::Fd { fd: HeldFd(held), access }, quiet: false, origin: None }
     }
 
     /// Allows `access` on `port`.
@@ -69,16 +109,21 @@ impl Rule {
     pub fn target(&self) -> Target<'_> {
         match &self.grant {
             Grant::Path { path, .. } => Target::Path(path),
+            Grant::Fd { fd, .. } => Target::Fd(fd.0.as_ref().map_or(-1, |f| f.as_raw_fd())),
             Grant::Port { port, .. } => Target::Port(*port),
         }
     }
 }
 
-/// A rule's object, for messages: a path (shown lossily if it is not UTF-8) or a port.
+/// A rule's object, for messages: a path (shown lossily if it is not UTF-8), a descriptor or a
+/// port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Target<'a> {
     /// A path.
     Path(&'a Path),
+    /// An open descriptor (its number, -1 if it could not be duplicated).
+    Fd(i32),
     /// A port.
     Port(u16),
 }
@@ -87,6 +132,7 @@ impl fmt::Display for Target<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Path(path) => write!(f, "{}", path.display()),
+            Target::Fd(fd) => write!(f, "descriptor {fd}"),
             Target::Port(port) => write!(f, "port {port}"),
         }
     }

@@ -1,28 +1,35 @@
 //! The builder: what to allow, how strictly, then enforce it on this process or prepare it for
 //! a child.
 
-use std::cell::RefCell;
-use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use landlocked_core::{
-    Abi, AccessFs, AccessNet, Compat, Errno, Handled, Kernel, PathSource, Plan, Policy,
-    RestrictSelfFlags, Ruleset, Scope, SkipReason, ThreadCoverage, Threads,
+    Abi, AccessFs, AccessNet, Compat, Handled, Kernel, Policy, RestrictSelfFlags, Scope, Threads,
 };
 
 use crate::error::Error;
-use crate::report::{Report, Skipped};
-use crate::rule::{Grant, Rule};
+use crate::prepare::Prepared;
+use crate::report::Report;
+use crate::rule::Rule;
 
 /// A Landlock sandbox being described: the rights it allows back, and how strictly it must be
 /// enforced.
 ///
-/// By default it handles (denies unless a rule allows) every filesystem right the running
-/// kernel can restrict; a network right only once a port rule grants it or
-/// [`Sandbox::restrict_net`] asks for it; a scope only when [`Sandbox::scope`] asks for it.
-/// It is best effort (the most this kernel can do, the rest reported), sets no_new_privs, and
-/// covers every thread where the kernel can (ABI 8).
+/// [`Sandbox::new`] handles (denies unless a rule allows) every filesystem right the running
+/// kernel can restrict: a kernel upgrade then restricts more, and a program that worked may be
+/// denied something new (`resolve_unix` from ABI 9). [`Sandbox::for_abi`] handles exactly the
+/// filesystem rights of one ABI on every kernel, and keeps what the network and scope options
+/// ask within that ABI too: the same behaviour on every newer kernel, best effort on older
+/// ones. Use `new` for a sandbox that should tighten by itself, `for_abi` for a program that
+/// must keep working as kernels change.
+///
+/// A network right is handled once a port rule grants it or [`Sandbox::restrict_net`] asks for
+/// it; a scope once [`Sandbox::scope`] asks for it. Best effort by default (the most this kernel
+/// can do, the rest reported), no_new_privs set, every thread covered where the kernel can
+/// (ABI 8).
+///
+/// Every setter takes the value it sets and returns the builder.
 ///
 /// ```no_run
 /// let report = landlocked::Sandbox::new()
@@ -37,10 +44,16 @@ use crate::rule::{Grant, Rule};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sandbox {
-    policy: Policy,
-    rules: Vec<Rule>,
-    /// Skip path rules whose path does not exist (checked here, before the core opens them).
-    ignore_missing: bool,
+    pub(crate) policy: Policy,
+    /// Network rights and scopes asked for on top of [`Handled::Supported`], resolved against
+    /// the kernel when the sandbox is prepared.
+    pub(crate) also_net: AccessNet,
+    pub(crate) also_scoped: Scope,
+    /// The ABI every right is kept within ([`Sandbox::for_abi`]).
+    pub(crate) pinned: Option<Abi>,
+    pub(crate) rules: Vec<Rule>,
+    /// Skip path rules whose path does not exist (checked before the core opens them).
+    pub(crate) ignore_missing: bool,
 }
 
 impl Default for Sandbox {
@@ -50,35 +63,46 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
-    /// Every filesystem right denied unless allowed; network and scopes as the rules and options
-    /// say; best effort.
-    pub fn new() -> Sandbox {
+    fn with_policy(policy: Policy) -> Sandbox {
         Sandbox {
-            policy: Policy {
-                fs: Handled::Supported,
-                net: Handled::Only(AccessNet::empty()),
-                scoped: Handled::Only(Scope::empty()),
-                ..Policy::new()
-            },
+            policy,
+            also_net: AccessNet::empty(),
+            also_scoped: Scope::empty(),
+            pinned: None,
             rules: Vec::new(),
             ignore_missing: false,
         }
+    }
+
+    /// Every filesystem right this kernel can restrict denied unless allowed; network and
+    /// scopes as the rules and options say; best effort.
+    pub fn new() -> Sandbox {
+        Sandbox::with_policy(
+            Policy::new()
+                .with_net(Handled::Only(AccessNet::empty()))
+                .with_scoped(Handled::Only(Scope::empty())),
+        )
+    }
+
+    /// As [`Sandbox::new`], but with exactly the filesystem rights of `abi` handled, and every
+    /// right asked or granted kept within `abi` (see the type's documentation).
+    pub fn for_abi(abi: Abi) -> Sandbox {
+        let mut sandbox = Sandbox::new();
+        sandbox.policy = sandbox.policy.with_fs(Handled::Only(AccessFs::for_abi(abi)));
+        sandbox.pinned = Some(abi);
+        sandbox
     }
 
     /// A sandbox that handles nothing until told: only the rights its rules grant and those
     /// named with [`Sandbox::handle_fs`], [`Sandbox::restrict_net`] and [`Sandbox::scope`]
     /// (the semantics of a landlockconfig policy file).
     pub fn empty() -> Sandbox {
-        Sandbox {
-            policy: Policy {
-                fs: Handled::Only(AccessFs::empty()),
-                net: Handled::Only(AccessNet::empty()),
-                scoped: Handled::Only(Scope::empty()),
-                ..Policy::new()
-            },
-            rules: Vec::new(),
-            ignore_missing: false,
-        }
+        Sandbox::with_policy(
+            Policy::new()
+                .with_fs(Handled::Only(AccessFs::empty()))
+                .with_net(Handled::Only(AccessNet::empty()))
+                .with_scoped(Handled::Only(Scope::empty())),
+        )
     }
 
     fn paths<P: AsRef<Path>>(
@@ -148,6 +172,14 @@ impl Sandbox {
         self.paths([path], access)
     }
 
+    /// Allows `access` beneath the directory (or on the file) `fd` already refers to, opened
+    /// by any means (`O_PATH` is enough). The descriptor is duplicated: the caller keeps its
+    /// own.
+    pub fn allow_fd(&mut self, fd: impl AsFd, access: AccessFs) -> &mut Sandbox {
+        self.rules.push(Rule::fd(fd, access));
+        self
+    }
+
     /// Allows binding TCP sockets to these ports (and restricts binding elsewhere).
     pub fn bind_tcp(&mut self, ports: impl IntoIterator<Item = u16>) -> &mut Sandbox {
         self.ports(ports, AccessNet::BIND_TCP)
@@ -175,86 +207,94 @@ impl Sandbox {
     }
 
     /// Denies these network rights except on the ports rules allow, even if no rule names them
-    /// (`AccessNet::all()` denies all TCP and UDP binding and connecting).
+    /// (`AccessNet::all()` denies all TCP and UDP binding and connecting). A right this kernel
+    /// cannot restrict is then reported, whatever was set with [`Sandbox::handle_net`].
     pub fn restrict_net(&mut self, access: AccessNet) -> &mut Sandbox {
-        if let Handled::Only(set) = &mut self.policy.net {
-            *set |= access;
+        match self.policy.net() {
+            Handled::Only(set) => self.policy = self.policy.with_net(Handled::Only(set | access)),
+            _ => self.also_net |= access,
         }
         self
     }
 
     /// Confines the sandbox to these IPC scopes: no connecting to abstract UNIX sockets
-    /// created outside it, no signals to processes outside it (ABI 6).
+    /// created outside it, no signals to processes outside it (ABI 6). A scope this kernel
+    /// cannot restrict is then reported, whatever was set with [`Sandbox::handle_scopes`].
     pub fn scope(&mut self, scopes: Scope) -> &mut Sandbox {
-        if let Handled::Only(set) = &mut self.policy.scoped {
-            *set |= scopes;
+        match self.policy.scoped() {
+            Handled::Only(set) => {
+                self.policy = self.policy.with_scoped(Handled::Only(set | scopes));
+            }
+            _ => self.also_scoped |= scopes,
         }
         self
     }
 
-    /// Sets exactly which filesystem rights are handled ([`Handled::Supported`] by default).
+    /// Sets exactly which filesystem rights are handled besides those rules grant
+    /// ([`Handled::Supported`] by [`Sandbox::new`]).
     pub fn handle_fs(&mut self, handled: Handled<AccessFs>) -> &mut Sandbox {
-        self.policy.fs = handled;
+        self.policy = self.policy.with_fs(handled);
         self
     }
 
-    /// Sets exactly which network rights are handled (besides those rules grant).
+    /// Sets exactly which network rights are handled besides those rules grant.
     pub fn handle_net(&mut self, handled: Handled<AccessNet>) -> &mut Sandbox {
-        self.policy.net = handled;
+        self.policy = self.policy.with_net(handled);
+        self.also_net = AccessNet::empty();
         self
     }
 
     /// Sets exactly which scopes are enforced.
     pub fn handle_scopes(&mut self, handled: Handled<Scope>) -> &mut Sandbox {
-        self.policy.scoped = handled;
+        self.policy = self.policy.with_scoped(handled);
+        self.also_scoped = Scope::empty();
         self
     }
 
     /// Denials of these rights are not logged on the objects of quiet rules, and denials of
-    /// these scopes not at all (ABI 10).
+    /// these scopes not at all (ABI 10). Adds to what was set before.
     pub fn quiet(&mut self, fs: AccessFs, net: AccessNet, scoped: Scope) -> &mut Sandbox {
-        self.policy.quiet_fs |= fs;
-        self.policy.quiet_net |= net;
-        self.policy.quiet_scoped |= scoped;
+        let (f, n, s) = self.policy.quiet();
+        self.policy = self.policy.with_quiet(f | fs, n | net, s | scoped);
         self
     }
 
     /// Logging flags (ABI 7): [`RestrictSelfFlags::LOG_SAME_EXEC_OFF`],
-    /// [`RestrictSelfFlags::LOG_NEW_EXEC_ON`], [`RestrictSelfFlags::LOG_SUBDOMAINS_OFF`].
+    /// [`RestrictSelfFlags::LOG_NEW_EXEC_ON`], [`RestrictSelfFlags::LOG_SUBDOMAINS_OFF`]. Adds
+    /// to what was set before.
     pub fn log(&mut self, flags: RestrictSelfFlags) -> &mut Sandbox {
-        self.policy.log |= flags.intersection(RestrictSelfFlags::LOG);
+        let log = self.policy.log() | flags.intersection(RestrictSelfFlags::LOG);
+        self.policy = self.policy.with_log(log);
         self
     }
 
-    /// Enforces what the kernel can and reports the rest (the default).
-    pub fn best_effort(&mut self) -> &mut Sandbox {
-        self.policy.compat = Compat::BestEffort;
+    /// Best effort (the default: enforce what the kernel can and report the rest) or strict
+    /// (fail, before anything changes, unless the kernel can enforce all of the sandbox).
+    pub fn compat(&mut self, compat: Compat) -> &mut Sandbox {
+        self.policy = self.policy.with_compat(compat);
         self
     }
 
-    /// Fails, before anything changes, unless the kernel can enforce all of the sandbox.
-    pub fn strict(&mut self) -> &mut Sandbox {
-        self.policy.compat = Compat::Strict;
-        self
-    }
-
-    /// Fails unless the kernel has at least this Landlock ABI, in any mode.
+    /// Fails unless the kernel has at least this Landlock ABI, in any mode (the highest of
+    /// several calls wins).
     pub fn min_abi(&mut self, abi: Abi) -> &mut Sandbox {
-        self.policy.min_abi = Some(self.policy.min_abi.map_or(abi, |m| m.max(abi)));
+        let min = self.policy.min_abi().map_or(abi, |m| m.max(abi));
+        self.policy = self.policy.with_min_abi(Some(min));
         self
     }
 
-    /// Fails, even in best effort, unless a domain is enforced: when Landlock is missing, and
-    /// when this kernel can enforce none of the sandbox (only UDP rules before ABI 10, only
-    /// scopes before ABI 6). Without it, best effort runs unsandboxed there, and says so.
-    pub fn require_landlock(&mut self) -> &mut Sandbox {
-        self.policy.require_domain = true;
+    /// With `true`, fails even in best effort unless a domain is enforced: when Landlock is
+    /// missing, and when this kernel can enforce none of the sandbox (only UDP rules before
+    /// ABI 10, only scopes before ABI 6). Without it, best effort runs unsandboxed there, and
+    /// says so.
+    pub fn require_landlock(&mut self, required: bool) -> &mut Sandbox {
+        self.policy = self.policy.with_require_domain(required);
         self
     }
 
-    /// Skips the rules whose path does not exist (`ENOENT`; listed in the report) instead of
-    /// failing. Their rights stay denied everywhere else; other errors (`EACCES`, `ELOOP`,
-    /// `ENOTDIR`) still fail.
+    /// With `true`, skips the rules whose path does not exist (`ENOENT`; listed in the report)
+    /// instead of failing. Their rights stay denied everywhere else; other errors (`EACCES`,
+    /// `ELOOP`, `ENOTDIR`) still fail.
     pub fn ignore_missing(&mut self, ignore: bool) -> &mut Sandbox {
         self.ignore_missing = ignore;
         self
@@ -262,19 +302,14 @@ impl Sandbox {
 
     /// Whether to set no_new_privs (the default; without it enforcing needs `CAP_SYS_ADMIN`).
     pub fn no_new_privs(&mut self, set: bool) -> &mut Sandbox {
-        self.policy.no_new_privs = set;
+        self.policy = self.policy.with_no_new_privs(set);
         self
     }
 
     /// Which threads the sandbox must cover (the whole process by default).
     pub fn threads(&mut self, threads: Threads) -> &mut Sandbox {
-        self.policy.threads = threads;
+        self.policy = self.policy.with_threads(threads);
         self
-    }
-
-    /// The enforcement core's policy this builder describes.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
 
     /// The rules, in order.
@@ -284,7 +319,7 @@ impl Sandbox {
 
     /// Enforces the sandbox on the calling process (every thread where the kernel has `TSYNC`,
     /// ABI 8). Irreversible. Best effort without Landlock is `Ok` with
-    /// [`landlocked_core::Status::NotEnforced`].
+    /// [`crate::Status::NotEnforced`].
     pub fn restrict_self(&self) -> Result<Report, Error> {
         self.prepare()?.restrict_self()
     }
@@ -298,175 +333,6 @@ impl Sandbox {
 
     /// [`Sandbox::prepare`] with a kernel already probed.
     pub fn prepare_on(&self, kernel: &Kernel) -> Result<Prepared, Error> {
-        let rule_error = |index: usize, source| Error::Rule {
-            index,
-            rule: Box::new(self.rules[index].clone()),
-            source: remap_rule(source, index),
-        };
-        // Paths are checked first, whatever the kernel, so that a missing one is reported even
-        // where its rule would change nothing. A skipped rule still takes part in the
-        // negotiation: what it grants stays handled, so a missing path never widens the
-        // sandbox; only adding it is left out.
-        let mut skipped = Vec::new();
-        let mut present = Vec::with_capacity(self.rules.len());
-        for (index, rule) in self.rules.iter().enumerate() {
-            if let Grant::Path { path, .. } = &rule.grant {
-                if let Err(e) = std::fs::metadata(path) {
-                    let errno = io_errno(&e);
-                    if !(self.ignore_missing && errno == Errno::ENOENT) {
-                        return Err(rule_error(
-                            index,
-                            landlocked_core::Error::OpenPath { rule: index, errno },
-                        ));
-                    }
-                    skipped.push(Skipped { rule: rule.clone(), errno });
-                    continue;
-                }
-            }
-            present.push(index);
-        }
-        let all_rules: Vec<landlocked_core::Rule<'_>> = self.rules.iter().map(core_rule).collect();
-        // The core decides which granted rights count as requested: a read-write group's
-        // `resolve_unix` on ABI 7 does not, `--unix` alone does (see `RulesSummary`).
-        let plan = landlocked_core::negotiate(&self.policy, all_rules.as_slice(), kernel).map_err(
-            |e| match e.rule() {
-                Some(i) => rule_error(i, e),
-                None => Error::Enforce(e),
-            },
-        )?;
-        let present_rules: Vec<landlocked_core::Rule<'_>> =
-            present.iter().map(|&i| all_rules[i]).collect();
-        let recorder = Recorder { rules: &present_rules, skipped: RefCell::new(Vec::new()) };
-        let ruleset = match Ruleset::new(&plan).map_err(Error::Enforce)? {
-            Some(mut ruleset) => {
-                ruleset.add_rules(&recorder).map_err(|e| match e.rule() {
-                    Some(i) => rule_error(present[i], e),
-                    None => Error::Enforce(e),
-                })?;
-                Some(ruleset)
-            }
-            None => None,
-        };
-        for (i, errno) in recorder.skipped.into_inner() {
-            skipped.push(Skipped { rule: self.rules[present[i]].clone(), errno });
-        }
-        let counts = ruleset.as_ref().map(Ruleset::counts).unwrap_or_default();
-        let mut expected = landlocked_core::Report { rules: counts, ..plan.report };
-        if ruleset.is_some() {
-            expected.domain = true;
-            expected.threads = if plan.restrict_flags.contains(RestrictSelfFlags::TSYNC) {
-                ThreadCoverage::AllThreads
-            } else if plan.threads == Threads::CallingThread {
-                ThreadCoverage::CallingThreadByRequest
-            } else {
-                // What a freshly forked child has; `restrict_self` re-checks in-process.
-                ThreadCoverage::SingleThread
-            };
-        }
-        Ok(Prepared { plan, ruleset, expected: Report { inner: expected, skipped } })
+        crate::prepare::prepare(self, kernel)
     }
-}
-
-/// A rule as the enforcement core takes it, borrowing the path's bytes.
-fn core_rule(rule: &Rule) -> landlocked_core::Rule<'_> {
-    match &rule.grant {
-        Grant::Path { path, access } => landlocked_core::Rule::Path {
-            source: PathSource::Path(path.as_os_str().as_bytes()),
-            access: *access,
-            quiet: rule.quiet,
-        },
-        Grant::Port { port, access } => landlocked_core::Rule::Port {
-            port: u64::from(*port),
-            access: *access,
-            quiet: rule.quiet,
-        },
-    }
-}
-
-/// Renumbers a core rule error to the sandbox's own rule index.
-fn remap_rule(e: landlocked_core::Error, index: usize) -> landlocked_core::Error {
-    use landlocked_core::Error as E;
-    match e {
-        E::PortOutOfRange { port, .. } => E::PortOutOfRange { rule: index, port },
-        E::InvalidPath { errno, .. } => E::InvalidPath { rule: index, errno },
-        E::OpenPath { errno, .. } => E::OpenPath { rule: index, errno },
-        E::AddRule { errno, .. } => E::AddRule { rule: index, errno },
-        other => other,
-    }
-}
-
-pub(crate) fn io_errno(e: &io::Error) -> Errno {
-    e.raw_os_error().and_then(Errno::from_raw).unwrap_or(Errno::EIO)
-}
-
-/// The core rules, remembering which were skipped as missing (a race: the path vanished between
-/// the check and the open).
-struct Recorder<'r, 'p> {
-    rules: &'r [landlocked_core::Rule<'p>],
-    skipped: RefCell<Vec<(usize, Errno)>>,
-}
-
-impl landlocked_core::Rules for Recorder<'_, '_> {
-    fn try_for_each<E>(
-        &self,
-        f: &mut dyn FnMut(usize, landlocked_core::Rule<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        self.rules.try_for_each(f)
-    }
-
-    fn skipped(&self, index: usize, _rule: landlocked_core::Rule<'_>, reason: SkipReason) {
-        if let SkipReason::Missing(errno) = reason {
-            self.skipped.borrow_mut().push((index, errno));
-        }
-    }
-}
-
-/// A sandbox negotiated with the kernel and filled, ready to be enforced here
-/// ([`Prepared::restrict_self`]) or in a child ([`crate::CommandExt::sandbox`]).
-#[derive(Debug)]
-pub struct Prepared {
-    plan: Plan,
-    ruleset: Option<Ruleset>,
-    expected: Report,
-}
-
-impl Prepared {
-    /// What enforcing will give in a freshly forked child (single-threaded), so what a sandboxed
-    /// command gets.
-    pub fn report(&self) -> &Report {
-        &self.expected
-    }
-
-    /// The negotiated plan.
-    pub fn plan(&self) -> &Plan {
-        &self.plan
-    }
-
-    /// Enforces the sandbox on the calling process. Irreversible.
-    pub fn restrict_self(self) -> Result<Report, Error> {
-        let inner = match &self.ruleset {
-            Some(ruleset) => ruleset.enforce(),
-            None => landlocked_core::restrict::without_domain(&self.plan),
-        }
-        .map_err(Error::Enforce)?;
-        Ok(Report { inner, skipped: self.expected.skipped })
-    }
-
-    /// The same, between `fork` and `exec`: raw syscalls only, no allocation, the error as an
-    /// errno.
-    pub(crate) fn enforce_in_child(&self) -> io::Result<()> {
-        let result = match &self.ruleset {
-            Some(ruleset) => ruleset.enforce(),
-            None => landlocked_core::restrict::without_domain(&self.plan),
-        };
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => Err(io::Error::from_raw_os_error(e.errno().map_or(libc_eperm(), Errno::raw))),
-        }
-    }
-}
-
-/// `EPERM`, for a failure that carries no errno of its own (none can happen in a child).
-const fn libc_eperm() -> i32 {
-    Errno::EPERM.raw()
 }

@@ -289,7 +289,7 @@ fn status_json(kernel: &Kernel, cli: &Cli, _: &Scratch) -> Result<(), String> {
         landlocked_core::Support::Available { abi, .. } => ("available", abi.version().to_string()),
         landlocked_core::Support::Disabled => ("disabled", "null".into()),
         landlocked_core::Support::NotBuilt => ("not_built", "null".into()),
-        landlocked_core::Support::Unknown(_) => ("unknown", "null".into()),
+        _ => ("unknown", "null".into()),
     };
     let want_abi = format!("\"abi\":{abi},");
     if !compact.contains(&want_abi) || !run.stdout.contains(landlock) {

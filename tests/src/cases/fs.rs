@@ -13,11 +13,9 @@ use crate::{Case, Outcome};
 
 /// Filesystem only: no network or scope restriction to get in the way.
 fn fs_policy() -> Policy {
-    Policy {
-        net: Handled::Only(AccessNet::empty()),
-        scoped: Handled::Only(Scope::empty()),
-        ..Policy::new()
-    }
+    Policy::new()
+        .with_net(Handled::Only(AccessNet::empty()))
+        .with_scoped(Handled::Only(Scope::empty()))
 }
 
 /// One operation on the scratch tree and the right that governs it.

@@ -10,12 +10,10 @@ use crate::{Case, Outcome};
 
 /// Only the network rights the rules grant are handled.
 fn net_policy() -> Policy {
-    Policy {
-        fs: Handled::Only(AccessFs::empty()),
-        net: Handled::Only(AccessNet::empty()),
-        scoped: Handled::Only(Scope::empty()),
-        ..Policy::new()
-    }
+    Policy::new()
+        .with_fs(Handled::Only(AccessFs::empty()))
+        .with_net(Handled::Only(AccessNet::empty()))
+        .with_scoped(Handled::Only(Scope::empty()))
 }
 
 #[derive(Clone, Copy)]
@@ -49,7 +47,7 @@ fn net_case(kernel: &Kernel, kind: libc::c_int, op: Op, allowed: bool) -> Outcom
         Ok(p) if p != port => p,
         _ => port.wrapping_add(1).max(1024),
     };
-    let rules = [Rule::port(u64::from(if allowed { port } else { other }), right)];
+    let rules = [Rule::port(if allowed { port } else { other }, right)];
     let attempt = || match op {
         Op::Bind => ops::bind(kind, port),
         Op::Connect => ops::connect(kind, port),

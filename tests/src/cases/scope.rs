@@ -10,11 +10,7 @@ use crate::{Case, Outcome};
 
 /// Filesystem handled as usual (so that a domain exists even without scopes), scopes as asked.
 fn scope_policy(scoped: Scope) -> Policy {
-    Policy {
-        net: Handled::Only(AccessNet::empty()),
-        scoped: Handled::Only(scoped),
-        ..Policy::new()
-    }
+    Policy::new().with_net(Handled::Only(AccessNet::empty())).with_scoped(Handled::Only(scoped))
 }
 
 fn abstract_unix(kernel: &Kernel, scoped: bool) -> Outcome {

@@ -192,14 +192,12 @@ fn options_sandbox(o: &Options) -> Result<Sandbox, Fail> {
     }
     sandbox.scope(o.scopes).log(o.log).ignore_missing(o.ignore_missing);
     if o.strict {
-        sandbox.strict();
+        sandbox.compat(Compat::Strict);
     }
     if let Some(abi) = o.min_abi {
         sandbox.min_abi(abi);
     }
-    if !o.best_effort {
-        sandbox.require_landlock();
-    }
+    sandbox.require_landlock(!o.best_effort);
     Ok(sandbox)
 }
 
@@ -287,16 +285,16 @@ fn run_with_env(
     })?;
     let mut policy = sample.policy();
     if o.strict {
-        policy.compat = Compat::Strict;
+        policy = policy.with_compat(Compat::Strict);
     }
     if o.best_effort && sample.required_by().is_none() {
         // Only "no Landlock at all" is refused by the sample without a reason of its own.
-        policy.min_abi = None;
+        policy = policy.with_min_abi(None);
     }
     if let Some(abi) = o.min_abi {
-        policy.min_abi = Some(policy.min_abi.map_or(abi, |m| m.max(abi)));
+        policy = policy.with_min_abi(Some(policy.min_abi().map_or(abi, |m| m.max(abi))));
     }
-    policy.log |= o.log;
+    policy = policy.with_log(policy.log() | o.log);
     let exe = find_command(program, env)?;
     let kernel = Kernel::probe();
     let rules = sample.with_skip_hook(|source, reason| {

@@ -89,7 +89,7 @@ impl Setup {
         );
         let scratch =
             std::env::temp_dir().join(format!("landlocked-sandboxer-{}", std::process::id()));
-        let abi = landlocked_core::abi::probe().abi().map(|a| a.version());
+        let abi = landlocked_core::Kernel::probe().support.abi().map(|a| a.version());
         Setup { sandboxer, probe, exec_paths, scratch, abi }
     }
 

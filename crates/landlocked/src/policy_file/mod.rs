@@ -119,7 +119,7 @@ impl PolicyFile {
         let error =
             |message: String| PolicyError { file: path.to_path_buf(), position: None, message };
         let bytes = std::fs::read(path)
-            .map_err(|e| error(format!("cannot read: {}", crate::sandbox::io_errno(&e))))?;
+            .map_err(|e| error(format!("cannot read: {}", crate::prepare::io_errno(&e))))?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
@@ -196,20 +196,11 @@ impl PolicyFile {
 
     /// Adds the file's handled rights, quiet masks and rules to `sandbox`.
     pub fn add_to(&self, sandbox: &mut Sandbox) {
-        let policy = sandbox.policy();
-        let fs = match policy.fs {
+        let fs = match sandbox.policy.fs() {
             Handled::Only(set) => Handled::Only(set | self.handled_fs),
-            Handled::Supported => Handled::Supported,
+            other => other,
         };
-        let net = match policy.net {
-            Handled::Only(set) => Handled::Only(set | self.handled_net),
-            Handled::Supported => Handled::Supported,
-        };
-        let scoped = match policy.scoped {
-            Handled::Only(set) => Handled::Only(set | self.scoped),
-            Handled::Supported => Handled::Supported,
-        };
-        sandbox.handle_fs(fs).handle_net(net).handle_scopes(scoped).quiet(
+        sandbox.handle_fs(fs).restrict_net(self.handled_net).scope(self.scoped).quiet(
             self.quiet_fs,
             self.quiet_net,
             self.quiet_scoped,

@@ -20,7 +20,7 @@ fn paths(p: &PolicyFile) -> Vec<(String, AccessFs, bool)> {
         .iter()
         .filter_map(|r| match &r.grant {
             Grant::Path { path, access } => Some((path.display().to_string(), *access, r.quiet)),
-            Grant::Port { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -30,7 +30,7 @@ fn ports(p: &PolicyFile) -> Vec<(u16, AccessNet)> {
         .iter()
         .filter_map(|r| match &r.grant {
             Grant::Port { port, access } => Some((*port, *access)),
-            Grant::Path { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -418,13 +418,13 @@ fn loading_a_file() {
 fn a_file_makes_a_sandbox_that_handles_only_what_it_says() {
     let p = toml(MINI_TOML).unwrap();
     let sandbox = p.sandbox();
-    assert_eq!(sandbox.policy().fs, Handled::Only(p.handled_fs));
-    assert_eq!(sandbox.policy().net, Handled::Only(AccessNet::BIND_TCP));
-    assert_eq!(sandbox.policy().scoped, Handled::Only(Scope::empty()));
+    assert_eq!(sandbox.policy.fs(), Handled::Only(p.handled_fs));
+    assert_eq!(sandbox.policy.net(), Handled::Only(AccessNet::BIND_TCP));
+    assert_eq!(sandbox.policy.scoped(), Handled::Only(Scope::empty()));
     assert_eq!(sandbox.rules().len(), 6);
     // Added to a default sandbox, the filesystem stays fully handled.
     let mut sandbox = Sandbox::new();
     p.add_to(&mut sandbox);
-    assert_eq!(sandbox.policy().fs, Handled::Supported);
-    assert_eq!(sandbox.policy().net, Handled::Only(AccessNet::BIND_TCP));
+    assert_eq!(sandbox.policy.fs(), Handled::Supported);
+    assert_eq!(sandbox.policy.net(), Handled::Only(AccessNet::BIND_TCP));
 }
