@@ -32,12 +32,14 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
         Err(e) => {
             if json {
                 let (line, column) = e.position.unzip();
-                let out = json!({
+                let doc = json!({
                     "file": file.to_string_lossy(),
                     "valid": false,
                     "error": { "line": line, "column": column, "message": e.message },
                 });
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                let mut out = String::new();
+                emit!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                crate::write_stdout(&out)?;
             }
             return Err(fail(e.to_string()));
         }
@@ -70,7 +72,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
                 })
             })
             .collect();
-        let out = json!({
+        let doc = json!({
             "file": file.to_string_lossy(),
             "valid": true,
             "abi": policy.abi,
@@ -90,47 +92,56 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
             "tcp_leaves_out_mptcp": core.tcp_leaves_out_mptcp(),
             "missing_paths": missing_paths,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        let mut out = String::new();
+        emit!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::write_stdout(&out)?;
         return Ok(0);
     }
-    println!(
+    let mut out = String::new();
+    emit!(
+        out,
         "{}: valid, {} path rules and {} port rules{}",
         file.display(),
         paths.len(),
         ports.len(),
         policy.abi.map_or(String::new(), |a| format!(", written for ABI {a}"))
     );
-    println!(
+    emit!(
+        out,
         "handles: fs: {}; net: {}; scopes: {}",
-        policy.handled_fs, policy.handled_net, policy.scoped
+        policy.handled_fs,
+        policy.handled_net,
+        policy.scoped
     );
     let here = match kernel.support {
         landlocked::Support::Available { version, .. } => format!("Landlock ABI {version}"),
         other => format!("Landlock {other}"),
     };
     match report.status() {
-        Status::Full => println!("this kernel ({here}) would enforce it fully"),
+        Status::Full => emit!(out, "this kernel ({here}) would enforce it fully"),
         Status::Partial => {
-            println!("this kernel ({here}) would enforce it partly, not: {}", report.missing())
+            emit!(out, "this kernel ({here}) would enforce it partly, not: {}", report.missing())
         }
-        _ => println!("this kernel ({here}) would not enforce it at all"),
+        _ => emit!(out, "this kernel ({here}) would not enforce it at all"),
     }
     if report.domain().tcp_leaves_out_mptcp() {
-        println!("caveat: {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
+        emit!(out, "caveat: {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
     }
     let unfixed = report.domain().errata_missing;
     if !unfixed.is_empty() {
         let mut text = String::new();
         let _ = landlocked_core::report::write_errata(&mut text, unfixed);
-        println!("errata: {text}");
+        emit!(out, "errata: {text}");
     }
     for s in report.skipped() {
-        println!(
+        emit!(
+            out,
             "missing path: {}: {}: {}",
             s.rule.origin.as_deref().unwrap_or(""),
             s.rule.target(),
             s.errno
         );
     }
+    crate::write_stdout(&out)?;
     Ok(0)
 }

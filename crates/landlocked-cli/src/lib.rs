@@ -2,6 +2,17 @@
 //! files. The binary is `main` below; the command line's declarations ([`cli::command`]) are
 //! also what `cargo xtask man` renders.
 
+/// `writeln!` into a `String` (which cannot fail): output is built whole, then written once.
+macro_rules! emit {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 mod check;
 pub mod cli;
 mod run;
@@ -25,6 +36,17 @@ pub struct Fail {
 /// A failure with exit status 125.
 pub fn fail(message: impl Into<String>) -> Fail {
     Fail { code: 125, message: message.into() }
+}
+
+/// Writes `text` to standard output: a full disk is an error of its own (a closed pipe ends the
+/// process quietly with SIGPIPE, as for any Unix filter).
+pub(crate) fn write_stdout(text: &str) -> Result<(), Fail> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| fail(format!("cannot write the output: {e}")))
 }
 
 /// One line on stderr, unless `quiet`.
@@ -52,12 +74,9 @@ fn dispatch(cli: Cli) -> Result<i32, Fail> {
                 cli::Shell::Elvish => S::Elvish,
                 cli::Shell::PowerShell => S::PowerShell,
             };
-            clap_complete::generate(
-                shell,
-                &mut cli::command(),
-                "landlocked",
-                &mut std::io::stdout(),
-            );
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cli::command(), "landlocked", &mut text);
+            write_stdout(&String::from_utf8_lossy(&text))?;
             Ok(0)
         }
     }
@@ -65,6 +84,10 @@ fn dispatch(cli: Cli) -> Result<i32, Fail> {
 
 /// Parses `args` (the program name first) and runs the command: its exit status.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    // Rust's runtime ignores SIGPIPE, which turns a closed pipe into a panic on the next write;
+    // a filter should just end. The command executed inherits the default either way.
+    // SAFETY: setting a signal's disposition to its default, before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let parsed = Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m));
     let result = match parsed {
         Ok(cli) => dispatch(cli),

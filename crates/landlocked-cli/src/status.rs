@@ -111,7 +111,9 @@ pub fn status(json: bool) -> Result<i32, Fail> {
                 list.iter().map(|f| (f.name.to_string(), Value::Bool(f.here))).collect();
             fields[key] = Value::Object(here);
         }
-        println!("{}", serde_json::to_string_pretty(&fields).unwrap_or_default());
+        let mut out = String::new();
+        emit!(out, "{}", serde_json::to_string_pretty(&fields).unwrap_or_default());
+        crate::write_stdout(&out)?;
         return Ok(0);
     }
 
@@ -128,29 +130,30 @@ pub fn status(json: bool) -> Result<i32, Fail> {
         Support::Unknown(e) => format!("unknown: the version query failed with {e}"),
         _ => "unknown".to_string(),
     };
-    println!("Landlock:        {summary}");
-    println!("kernel release:  {release}");
+    let mut out = String::new();
+    emit!(out, "Landlock:        {summary}");
+    emit!(out, "kernel release:  {release}");
     if abi.is_some() {
-        println!("errata fixed:    {}", kernel.errata);
+        emit!(out, "errata fixed:    {}", kernel.errata);
         let tcp_only = kernel.errata.contains(Errata::TCP_SOCKET_IDENTIFICATION);
         if tcp_only && abi.is_some_and(|a| !AccessNet::for_abi(a).is_empty()) {
-            println!("caveat:          {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
+            emit!(out, "caveat:          {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
         }
     }
     for (title, _, list) in features(abi) {
-        println!();
-        println!("{title}:");
+        emit!(out);
+        emit!(out, "{title}:");
         for f in list {
             let since = f
                 .since
                 .map_or(String::new(), |a| format!("  (ABI {a}, Linux {})", a.first_kernel()));
             let word = if f.here { "yes" } else { "no " };
-            println!("  {:<22} {word}{}", f.name, if f.here { String::new() } else { since });
+            emit!(out, "  {:<22} {word}{}", f.name, if f.here { String::new() } else { since });
         }
     }
     if abi.is_some() {
-        println!();
-        println!("errata:");
+        emit!(out);
+        emit!(out, "errata:");
         for (i, &(name, flag)) in Errata::NAMED.iter().enumerate() {
             let state = if kernel.errata.contains(flag) {
                 "fixed".to_string()
@@ -159,8 +162,9 @@ pub fn status(json: bool) -> Result<i32, Fail> {
             } else {
                 "does not apply".to_string()
             };
-            println!("  {:<2} {:<28} {state}", i + 1, name);
+            emit!(out, "  {:<2} {:<28} {state}", i + 1, name);
         }
     }
+    crate::write_stdout(&out)?;
     Ok(0)
 }

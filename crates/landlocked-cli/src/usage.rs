@@ -101,7 +101,7 @@ pub fn message(e: &clap::Error) -> String {
 pub fn handle(e: clap::Error) -> Result<i32, Fail> {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
+            crate::write_stdout(&e.render().to_string())?;
             Ok(0)
         }
         _ => Err(fail(message(&e))),

@@ -214,11 +214,14 @@ fn ldd_rules(
         path: var(env, "PATH"),
     };
     let found = loader::resolve(exe, &environment).map_err(|e| fail(format!("--ldd: {e}")))?;
+    // Each rule is on the file that was checked, by its descriptor: what the path leads to by
+    // now does not matter.
     for file in &found.files {
-        sandbox.rule(Rule::path(file, AccessFs::READ_EXECUTE).origin("--ldd"));
+        let origin = format!("--ldd {}", file.path.display());
+        sandbox.rule(Rule::fd(&file.fd, AccessFs::READ_EXECUTE).origin(origin));
     }
-    if std::fs::metadata("/etc/ld.so.cache").is_ok_and(|m| m.is_file()) {
-        sandbox.rule(Rule::path("/etc/ld.so.cache", AccessFs::READ_FILE).origin("--ldd"));
+    if let Some(cache) = open_file(Path::new("/etc/ld.so.cache")) {
+        sandbox.rule(Rule::fd(&cache, AccessFs::READ_FILE).origin("--ldd /etc/ld.so.cache"));
     }
     for (lib, by) in &found.not_found {
         let lib = lib.to_string_lossy();
@@ -238,6 +241,17 @@ fn ldd_rules(
     Ok(())
 }
 
+/// `path` opened `O_PATH`, if it is a regular file: a rule on it grants exactly that file.
+fn open_file(path: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    file.metadata().ok().filter(|m| m.is_file()).map(|_| file)
+}
+
 /// The options' sandbox, and the command executed under it.
 fn run_with_options(
     o: &Options,
@@ -248,8 +262,11 @@ fn run_with_options(
     let mut sandbox = options_sandbox(o)?;
     let exe = find_command(program, env)?;
     if o.add_exec {
+        let file = open_file(&exe).ok_or_else(|| {
+            fail(format!("--add-exec: {}: not a regular file that can be opened", exe.display()))
+        })?;
         let origin = format!("--add-exec {}", exe.display());
-        sandbox.rule(Rule::path(&exe, AccessFs::READ_EXECUTE).origin(origin));
+        sandbox.rule(Rule::fd(&file, AccessFs::READ_EXECUTE).origin(origin));
     }
     if o.ldd {
         ldd_rules(o, &exe, env, &mut sandbox)?;

@@ -1,8 +1,10 @@
 //! One ELF object, read as the kernel and the dynamic loader read it, with the `object` crate
-//! over a lazily read file (a large library is not read whole).
+//! over a lazily read file: only the headers, the dynamic entries and the strings they name are
+//! read, each size checked before anything is allocated for it.
 
 use std::fs::File;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -26,10 +28,9 @@ pub(crate) struct Object {
     pub kind: Kind,
     /// `e_type`: `ET_EXEC` or `ET_DYN` for anything loadable.
     pub file_type: elf::FileType,
-    /// `PT_INTERP`: only the kernel reads it, and only in the program it executes.
+    /// The first `PT_INTERP`, the one the kernel takes, and only the kernel, only in the program
+    /// it executes.
     pub interp: Option<PathBuf>,
-    /// Whether it has a `PT_DYNAMIC` segment.
-    pub dynamic: bool,
     pub needed: Vec<Vec<u8>>,
     pub rpath: Vec<Vec<u8>>,
     pub runpath: Vec<Vec<u8>>,
@@ -50,42 +51,92 @@ impl Object {
 /// What opening a path for reading its headers found.
 #[derive(Debug)]
 pub(crate) enum Opened {
-    /// A regular file, open.
+    /// A regular file of a real filesystem, open for reading.
     File(File),
-    /// Something else (a directory, a FIFO, a device): never opened, never granted.
+    /// Something else (a directory, a FIFO, a device, a pseudo-file of /proc or /sys): never
+    /// read, never granted.
     NotRegular,
+    /// A regular file too small to be what was asked (an ELF file has a header): never opened.
+    TooSmall,
     /// No such file (`ENOENT`, `ENOTDIR`): a search goes on.
     Missing,
+    /// It cannot be opened (`EACCES`, `ELOOP`...): a search goes on, as the loader's does.
+    Unreadable(io::Error),
 }
 
-/// Opens `path` for reading only if it is a regular file: a FIFO would block the open and a
-/// device could react to it, so the type is checked before (by `stat`, which opens nothing) and
-/// again after (the same inode, in case it was swapped in between). The open itself does not
-/// block (`O_NONBLOCK`) nor take a controlling terminal (`O_NOCTTY`).
-pub(crate) fn open_regular(path: &Path) -> Result<Opened, Error> {
-    let io_error = |e: io::Error| Error::Io { path: path.to_path_buf(), error: e.to_string() };
+/// Filesystems whose files answer reads with something else than stored bytes, or change
+/// something when read (reading `/proc/kmsg` consumes the kernel log).
+const PSEUDO_FILESYSTEMS: &[i64] = &[
+    0x9fa0,      // proc
+    0x6265_6572, // sysfs
+    0x6462_6720, // debugfs
+    0x7472_6163, // tracefs
+    0x7363_6673, // securityfs
+    0x0027_e0eb, // cgroup
+    0x6367_7270, // cgroup2
+    0xcafe_4a11, // bpf
+    0x6265_6570, // configfs
+    0xde5e_81e4, // efivarfs
+    0x6165_676c, // pstore
+    0xf97c_ff8c, // selinuxfs
+    0x6573_5543, // fusectl
+    0x1cd1,      // devpts
+    0x4249_4e4d, // binfmt_misc
+];
+
+/// Opens `path` for reading only if it is a regular file of at least `min_size` bytes on a
+/// real filesystem. The type and size are checked before (by `stat`, which opens nothing: a
+/// FIFO would block the open, a device could react to it, a pseudo-file of size 0 is not
+/// opened at all), and again after, on the descriptor (the same inode, in case it was swapped;
+/// not on a pseudo-filesystem). The open itself neither blocks (`O_NONBLOCK`) nor takes a
+/// controlling terminal (`O_NOCTTY`).
+pub(crate) fn open_regular(path: &Path, min_size: u64) -> Result<Opened, Error> {
     let before = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if is_missing(&e) => return Ok(Opened::Missing),
-        Err(e) => return Err(io_error(e)),
+        Err(e) => return Ok(Opened::Unreadable(e)),
     };
     if !before.file_type().is_file() {
         return Ok(Opened::NotRegular);
     }
-    let file = std::fs::OpenOptions::new()
+    if before.len() < min_size {
+        return Ok(Opened::TooSmall);
+    }
+    let file = match std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(io_error)?;
-    let after = file.metadata().map_err(io_error)?;
-    if !after.file_type().is_file() || after.ino() != before.ino() || after.dev() != before.dev() {
+    {
+        Ok(file) => file,
+        Err(e) if is_missing(&e) => return Ok(Opened::Missing),
+        Err(e) => return Ok(Opened::Unreadable(e)),
+    };
+    let after = file.metadata().map_err(|e| io_error(path, &e))?;
+    let same = after.ino() == before.ino() && after.dev() == before.dev();
+    if !after.file_type().is_file() || !same || on_pseudo_filesystem(&file) {
         return Ok(Opened::NotRegular);
     }
     Ok(Opened::File(file))
 }
 
+fn on_pseudo_filesystem(file: &File) -> bool {
+    // SAFETY: `statfs` is plain data that fstatfs fills.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a valid statfs to fill.
+    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut fs) } != 0 {
+        return true;
+    }
+    #[allow(clippy::unnecessary_cast, reason = "f_type is i64 on x86_64, u64-like elsewhere")]
+    let kind = fs.f_type as i64;
+    PSEUDO_FILESYSTEMS.contains(&kind)
+}
+
 fn is_missing(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR))
+}
+
+pub(crate) fn io_error(path: &Path, e: &io::Error) -> Error {
+    Error::Io { path: path.to_path_buf(), error: e.to_string() }
 }
 
 /// Reads the start of a regular file: what the kernel looks at first (`#!`, the ELF magic).
@@ -110,12 +161,22 @@ pub(crate) fn has_elf_magic(head: &[u8]) -> bool {
     head.starts_with(b"\x7fELF")
 }
 
-/// Strings and tables larger than this are not believed: no real object has one.
-const MAX_TABLE: u64 = 16 << 20;
+/// The smallest ELF file: a 32-bit header.
+pub(crate) const MIN_ELF_SIZE: u64 = 52;
+
+/// The kernel refuses program headers larger than this (`binfmt_elf`).
+const MAX_PHDRS_SIZE: u64 = 65536;
+/// The kernel refuses a longer `PT_INTERP` (`PATH_MAX`).
+const MAX_INTERP: u64 = 4096;
+/// Dynamic sections, counts and strings larger than these are not believed: no real object has
+/// one, and an adversary must not make the reader allocate or loop without end.
+const MAX_DYNAMIC: u64 = 1 << 20;
+const MAX_STRINGS: usize = 1024;
+const MAX_STRING: u64 = 4096;
 
 /// Reads an ELF object from `file` (which starts with the ELF magic). Any header that does not
 /// hold together (an offset or size past the end of the file, arithmetic that overflows, a
-/// string table outside every segment) is an error naming `path`.
+/// table the loader would not find, a size no real object has) is an error naming `path`.
 pub(crate) fn read(path: &Path, file: File) -> Result<Object, Error> {
     let cache = ReadCache::new(file);
     let data = &cache;
@@ -129,6 +190,26 @@ pub(crate) fn read(path: &Path, file: File) -> Result<Object, Error> {
     }
 }
 
+/// Where the `size` bytes at address `vaddr` are in the file, as the loaded segments say: the
+/// offset and how many of them the file holds (the rest is zero-filled memory).
+fn file_range<H: FileHeader<Endian = Endianness>>(
+    segments: &[H::ProgramHeader],
+    endian: Endianness,
+    vaddr: u64,
+    size: u64,
+) -> Option<(u64, u64)> {
+    segments.iter().filter(|s| s.p_type(endian) == elf::PT_LOAD).find_map(|s| {
+        let start: u64 = s.p_vaddr(endian).into();
+        let memsz: u64 = s.p_memsz(endian).into();
+        let filesz: u64 = s.p_filesz(endian).into();
+        let offset: u64 = s.p_offset(endian).into();
+        let within = vaddr.checked_sub(start)?;
+        (within.checked_add(size)? <= memsz).then_some(())?;
+        let in_file = filesz.saturating_sub(within).min(size);
+        Some((offset.checked_add(within)?, in_file))
+    })
+}
+
 fn read_as<'data, H: FileHeader<Endian = Endianness>>(
     data: &'data ReadCache<File>,
     malformed: &dyn Fn(&str) -> Error,
@@ -140,32 +221,52 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
         little: header.is_little_endian(),
         machine: header.e_machine(endian),
     };
+    let phnum = header.phnum(endian, data).map_err(|e| malformed(&e.to_string()))?;
+    if u64::from(phnum) * u64::from(header.e_phentsize(endian)) > MAX_PHDRS_SIZE {
+        return Err(malformed("program headers larger than the kernel takes"));
+    }
     let segments = header.program_headers(endian, data).map_err(|e| malformed(&e.to_string()))?;
     let mut object = Object {
         kind,
         file_type: header.e_type(endian),
         interp: None,
-        dynamic: false,
         needed: Vec::new(),
         rpath: Vec::new(),
         runpath: Vec::new(),
     };
+    // The kernel takes the first PT_INTERP; the loader the last PT_DYNAMIC, at its address.
     let mut dynamic = None;
     for segment in segments {
-        if let Some(interp) =
-            segment.interpreter(endian, data).map_err(|e| malformed(&e.to_string()))?
-        {
-            use std::os::unix::ffi::OsStrExt;
-            object.interp = Some(PathBuf::from(std::ffi::OsStr::from_bytes(interp)));
-        }
-        if let Some(entries) =
-            segment.dynamic(endian, data).map_err(|e| malformed(&e.to_string()))?
-        {
-            dynamic = Some(entries);
+        let p_type = segment.p_type(endian);
+        if p_type == elf::PT_INTERP && object.interp.is_none() {
+            let size: u64 = segment.p_filesz(endian).into();
+            if !(2..=MAX_INTERP).contains(&size) {
+                return Err(malformed("a PT_INTERP the kernel refuses"));
+            }
+            let interp =
+                segment.interpreter(endian, data).map_err(|e| malformed(&e.to_string()))?;
+            if let Some(interp) = interp {
+                use std::os::unix::ffi::OsStrExt;
+                object.interp = Some(PathBuf::from(std::ffi::OsStr::from_bytes(interp)));
+            }
+        } else if p_type == elf::PT_DYNAMIC {
+            dynamic = Some((segment.p_vaddr(endian).into(), segment.p_memsz(endian).into()));
         }
     }
-    let Some(entries) = dynamic else { return Ok(object) };
-    object.dynamic = true;
+    let Some((vaddr, memsz)) = dynamic else { return Ok(object) };
+    let memsz: u64 = memsz;
+    if memsz > MAX_DYNAMIC {
+        return Err(malformed("a dynamic section larger than 1 MiB"));
+    }
+    let (offset, in_file) = file_range::<H>(segments, endian, vaddr, memsz)
+        .ok_or_else(|| malformed("the dynamic section is in no loaded segment"))?;
+    let bytes = data
+        .read_bytes_at(offset, in_file)
+        .map_err(|()| malformed("the dynamic section is past the end of the file"))?;
+    let entries: &[H::Dyn] =
+        object::pod::slice_from_bytes(bytes, bytes.len() / size_of::<H::Dyn>())
+            .map(|(entries, _)| entries)
+            .map_err(|()| malformed("a misaligned dynamic section"))?;
     let (mut strtab, mut strsz) = (None, None);
     let mut strings = Vec::new();
     for entry in entries {
@@ -177,6 +278,9 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
         } else if tag == elf::DT_STRSZ {
             strsz = Some(value);
         } else if [elf::DT_NEEDED, elf::DT_RPATH, elf::DT_RUNPATH].contains(&tag) {
+            if strings.len() == MAX_STRINGS {
+                return Err(malformed("more than 1024 DT_NEEDED, DT_RPATH and DT_RUNPATH entries"));
+            }
             strings.push((tag, value));
         }
     }
@@ -186,32 +290,20 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
     let (Some(strtab), Some(strsz)) = (strtab, strsz) else {
         return Err(malformed("DT_NEEDED, DT_RPATH or DT_RUNPATH without a string table"));
     };
-    if strsz > MAX_TABLE {
-        return Err(malformed("a string table larger than 16 MiB"));
-    }
-    // The string table is given by its address: the loaded segment holding it says where it is
-    // in the file.
-    let offset = segments
-        .iter()
-        .filter(|s| s.p_type(endian) == elf::PT_LOAD)
-        .find_map(|s| {
-            let vaddr: u64 = s.p_vaddr(endian).into();
-            let filesz: u64 = s.p_filesz(endian).into();
-            let within = strtab.checked_sub(vaddr)?;
-            let end = within.checked_add(strsz)?;
-            let offset: u64 = s.p_offset(endian).into();
-            (end <= filesz).then(|| offset.checked_add(within))?
-        })
+    let (table, table_in_file) = file_range::<H>(segments, endian, strtab, strsz)
         .ok_or_else(|| malformed("the string table is in no loaded segment"))?;
-    let table = data
-        .read_bytes_at(offset, strsz)
-        .map_err(|()| malformed("the string table is past the end of the file"))?;
     for (tag, at) in strings {
-        let string = usize::try_from(at)
-            .ok()
-            .and_then(|at| table.get(at..))
-            .and_then(|rest| rest.iter().position(|&b| b == 0).map(|end| rest[..end].to_vec()))
+        // Only the strings named are read, each at most PATH_MAX long.
+        let len = table_in_file.saturating_sub(at).min(MAX_STRING);
+        let start = table.checked_add(at).filter(|_| at < table_in_file);
+        let bytes = start
+            .and_then(|start| data.read_bytes_at(start, len).ok())
             .ok_or_else(|| malformed("a dynamic string outside its string table"))?;
+        let string = bytes
+            .iter()
+            .position(|&b| b == 0)
+            .map(|end| bytes[..end].to_vec())
+            .ok_or_else(|| malformed("a dynamic string without its end"))?;
         if tag == elf::DT_NEEDED {
             object.needed.push(string);
         } else if tag == elf::DT_RPATH {

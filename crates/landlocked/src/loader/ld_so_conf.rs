@@ -17,12 +17,31 @@ pub(crate) fn directories(file: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let bytes = match std::fs::read(file) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::Io { path: file.to_path_buf(), error: e.to_string() }),
+/// Configuration files larger than this are not believed.
+const MAX_CONFIG: u64 = 1 << 20;
+
+/// A configuration file's bytes, `None` if it does not exist. Read only if it is a regular file
+/// (an include naming a FIFO or /dev/zero can neither hang nor fill the memory).
+pub(crate) fn read_config(file: &Path) -> Result<Option<Vec<u8>>, Error> {
+    use std::io::Read;
+    let f = match super::elf::open_regular(file, 0)? {
+        super::elf::Opened::File(f) => f,
+        super::elf::Opened::Missing => return Ok(None),
+        super::elf::Opened::NotRegular | super::elf::Opened::TooSmall => {
+            return Err(Error::Io { path: file.to_path_buf(), error: "not a regular file".into() });
+        }
+        super::elf::Opened::Unreadable(e) => return Err(super::elf::io_error(file, &e)),
     };
+    let mut bytes = Vec::new();
+    f.take(MAX_CONFIG + 1).read_to_end(&mut bytes).map_err(|e| super::elf::io_error(file, &e))?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(Error::Io { path: file.to_path_buf(), error: "larger than 1 MiB".into() });
+    }
+    Ok(Some(bytes))
+}
+
+fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let Some(bytes) = read_config(file)? else { return Ok(()) };
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
@@ -32,7 +51,8 @@ fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> 
     })?;
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
-        let include = line.strip_prefix("include").filter(|r| r.starts_with([' ', '\t']));
+        let include =
+            line.strip_prefix("include").filter(|r| r.is_empty() || r.starts_with([' ', '\t']));
         if let Some(patterns) = include {
             if depth >= MAX_INCLUDE_DEPTH {
                 return Err(Error::LdSoConf {
@@ -51,9 +71,13 @@ fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> 
             // `hwcap` lines are an old ldconfig feature, without directories.
         } else {
             // A directory, possibly followed by `=TYPE`; separators as ldconfig takes them.
+            // Only absolute ones: a relative one would name a place in the command's working
+            // directory, which the cache never does.
             for dir in line.split([' ', '\t', ':', ',']).filter(|s| !s.is_empty()) {
                 let dir = dir.split('=').next().unwrap_or(dir);
-                out.push(PathBuf::from(dir));
+                if dir.starts_with('/') {
+                    out.push(PathBuf::from(dir));
+                }
             }
         }
     }
@@ -154,6 +178,14 @@ mod tests {
         std::fs::write(&conf, b"/ok\n/caf\xe9\n").unwrap();
         let e = directories(&conf).unwrap_err().to_string();
         assert!(e.contains("ld.so.conf:2") && e.contains("not UTF-8"), "{e}");
+        // An include of a FIFO neither hangs nor is read.
+        let fifo = dir.join("fifo.conf");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        std::fs::write(&conf, "include fifo.conf\n").unwrap();
+        let e = directories(&conf).unwrap_err().to_string();
+        assert!(e.contains("fifo.conf: not a regular file"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

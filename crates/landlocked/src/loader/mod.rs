@@ -6,27 +6,31 @@
 //! only regular files that parse as ELF objects of the right kind are ever granted:
 //!
 //! - A `#!` script's interpreter, if it is an ELF executable this machine runs (a script as
-//!   interpreter is not followed); for `#!/usr/bin/env PROG` (or `env -S`), PROG as `env` finds
-//!   it in `PATH`, under the same condition. A file that is neither ELF nor `#!` is run by
-//!   `/bin/sh` (as `execvp` does), so `/bin/sh` is followed.
-//! - `PT_INTERP` of the program the kernel executes, only: a library's is never read by anyone.
-//!   It must be an ELF executable of the program's class and machine.
+//!   interpreter is not followed); for `#!/usr/bin/env PROG` (the system's `env` only, or
+//!   `env -S`), PROG as `env` finds it in `PATH`, under the same condition. A file that is
+//!   neither ELF nor `#!` is run by `/bin/sh` (as `execvp` does), so `/bin/sh` is followed.
+//! - The first `PT_INTERP` of the program the kernel executes, only: a library's is read by
+//!   nobody. It must be an ELF executable of the program's class and machine.
 //! - `DT_NEEDED` only where a loader will process it: of a program that has a `PT_INTERP` (a
 //!   static or static-pie program has no loader: its dynamic section is ignored), and of every
-//!   library that loader maps, breadth first as glibc loads them. A name with a `/` is that path;
-//!   any other is searched as glibc does: `DT_RPATH` of the loading object and of the objects
-//!   that loaded it (where none has `DT_RUNPATH`), `LD_LIBRARY_PATH`, `DT_RUNPATH`, the
-//!   directories of `/etc/ld.so.conf` (what `ldconfig` caches), the default ones; in each, the
-//!   `glibc-hwcaps/*/` variants first. `$ORIGIN`, `$LIB` and `$PLATFORM` are expanded. A
-//!   candidate that is not a regular file, not ELF, or of another class, byte order or machine
-//!   is passed over, as the loader passes it over; only `ET_DYN` objects are libraries. For
-//!   musl's loader (`ld-musl-*`), `libc.so` is the loader itself and its path file replaces
-//!   `ld.so.conf`.
+//!   library that loader maps, breadth first as glibc loads them, the dynamic section found at
+//!   its address as the loader finds it. A name with a `/` is that path (`$ORIGIN` and the other
+//!   tokens expanded); any other is searched as glibc does: `DT_RPATH` of the loading object and
+//!   of the objects that loaded it (where none has `DT_RUNPATH`), `LD_LIBRARY_PATH`,
+//!   `DT_RUNPATH`, the directories of `/etc/ld.so.conf` (what `ldconfig` caches), the default
+//!   ones; in each, first the `glibc-hwcaps` subdirectories this CPU can use. A candidate that
+//!   cannot be opened, is not a regular file, not ELF, malformed, or of another class, byte order
+//!   or machine is passed over, as the loader passes it over; only `ET_DYN` objects are
+//!   libraries. For musl's loader (`ld-musl-*`), `libc.so` is the loader itself and its path file
+//!   replaces `ld.so.conf`.
 //!
-//! Files are opened only once `stat` says they are regular, with `O_NONBLOCK | O_NOCTTY`, so a
-//! FIFO or a device named anywhere can neither hang nor be touched. Headers that do not hold
-//! together, chains deeper than [`MAX_DEPTH`], more than [`MAX_OBJECTS`] objects and a broken
-//! `ld.so.conf` are errors: a search that cannot be trusted grants nothing.
+//! Files are opened only once `stat` says they are regular (and big enough to be what is
+//! looked for), with `O_NONBLOCK | O_NOCTTY`, and never read on /proc, /sys and their kind: a
+//! FIFO or a device named anywhere neither hangs nor is touched. What is granted is the file
+//! that was checked, by its open descriptor ([`Granted::fd`]): swapping it for a symlink
+//! afterwards changes nothing. A program whose own headers do not hold together, chains deeper
+//! than [`MAX_DEPTH`], more than [`MAX_OBJECTS`] objects or [`MAX_CANDIDATES`] files looked at,
+//! and a broken `ld.so.conf` are errors: a search that cannot be trusted grants nothing.
 
 mod elf;
 mod ld_so_conf;
@@ -35,8 +39,12 @@ mod script;
 use std::collections::{HashSet, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::fs::File;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use elf::{Kind, Object, Opened};
 
@@ -44,6 +52,8 @@ use elf::{Kind, Object, Opened};
 pub const MAX_DEPTH: usize = 32;
 /// More objects than this in one program are not believed.
 pub const MAX_OBJECTS: usize = 4096;
+/// More files looked at than this (search directories times names) are not believed.
+pub const MAX_CANDIDATES: usize = 65536;
 
 /// Why a resolution failed. Each names the file at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +89,7 @@ pub enum Error {
         /// The library at that depth.
         path: PathBuf,
     },
-    /// More than [`MAX_OBJECTS`] objects.
+    /// More than [`MAX_OBJECTS`] objects, or more than [`MAX_CANDIDATES`] files looked at.
     TooMany,
 }
 
@@ -99,7 +109,9 @@ impl fmt::Display for Error {
                 "{}: libraries needing libraries more than {MAX_DEPTH} deep",
                 path.display()
             ),
-            Error::TooMany => write!(f, "more than {MAX_OBJECTS} libraries"),
+            Error::TooMany => {
+                write!(f, "more than {MAX_OBJECTS} libraries or {MAX_CANDIDATES} files to look at")
+            }
         }
     }
 }
@@ -118,10 +130,10 @@ pub struct Refused {
 }
 
 /// Why a named file is not granted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reason {
-    /// It is not a regular file.
+    /// It is not a regular file of a real filesystem.
     NotRegular,
     /// It is not an ELF file.
     NotElf,
@@ -131,29 +143,55 @@ pub enum Reason {
     Script,
     /// It does not exist.
     Missing,
+    /// It cannot be opened.
+    Unreadable(String),
+    /// An ELF file whose headers do not hold together.
+    Malformed(String),
+    /// `env` arguments whose program cannot be told: not followed.
+    EnvArguments,
 }
 
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Reason::NotRegular => "not a regular file",
-            Reason::NotElf => "not an ELF file",
-            Reason::WrongKind => "not an ELF object of the right class and machine",
-            Reason::Script => "a script as interpreter, not followed",
-            Reason::Missing => "not found",
-        })
+        match self {
+            Reason::NotRegular => f.write_str("not a regular file"),
+            Reason::NotElf => f.write_str("not an ELF file"),
+            Reason::WrongKind => f.write_str("not an ELF object of the right class and machine"),
+            Reason::Script => f.write_str("a script as interpreter, not followed"),
+            Reason::Missing => f.write_str("not found"),
+            Reason::Unreadable(e) => write!(f, "cannot be opened: {e}"),
+            Reason::Malformed(e) => write!(f, "malformed: {e}"),
+            Reason::EnvArguments => f.write_str("env's arguments not understood, not followed"),
+        }
     }
 }
 
+/// A file to allow reading and executing: the one that was checked, open.
+#[derive(Debug)]
+pub struct Granted {
+    /// Its path, as found.
+    pub path: PathBuf,
+    /// The file itself: a rule on this descriptor grants exactly what was checked, whatever
+    /// the path leads to by the time the sandbox is made.
+    pub fd: OwnedFd,
+}
+
 /// What [`resolve`] found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Found {
     /// Files to allow reading and executing: the program, its interpreters, its libraries.
-    pub files: Vec<PathBuf>,
+    pub files: Vec<Granted>,
     /// Libraries named but found nowhere (the loader will fail on them), with what needs them.
     pub not_found: Vec<(OsString, PathBuf)>,
     /// Files named but not granted.
     pub refused: Vec<Refused>,
+}
+
+impl Found {
+    /// The paths of the files granted, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|g| g.path.as_path())
+    }
 }
 
 /// The environment the program will run with: what its loader and `env` will read.
@@ -172,8 +210,10 @@ pub struct Config {
     pub ld_so_conf: PathBuf,
     /// The directory of musl's `ld-musl-ARCH.path` files.
     pub etc: PathBuf,
-    /// The directories searched last.
+    /// The directories searched last (empty: the loader's own defaults).
     pub default_dirs: Vec<PathBuf>,
+    /// The `env` programs `#!` lines may use (`/usr/bin/env`, `/bin/env`): only the same file.
+    pub env_programs: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -182,6 +222,7 @@ impl Default for Config {
             ld_so_conf: "/etc/ld.so.conf".into(),
             etc: "/etc".into(),
             default_dirs: Vec::new(),
+            env_programs: vec!["/usr/bin/env".into(), "/bin/env".into()],
         }
     }
 }
@@ -204,19 +245,25 @@ pub fn resolve_with(
         system_dirs: None,
         found: Found::default(),
         seen: HashSet::new(),
+        candidates: 0,
     };
-    let file = match elf::open_regular(program)? {
+    let file = match elf::open_regular(program, 0)? {
         Opened::File(file) => file,
-        Opened::NotRegular => return Err(Error::NotRegular(program.to_path_buf())),
+        Opened::NotRegular | Opened::TooSmall => {
+            return Err(Error::NotRegular(program.to_path_buf()));
+        }
         Opened::Missing => {
             return Err(Error::Io { path: program.to_path_buf(), error: "not found".into() });
         }
+        Opened::Unreadable(e) => return Err(elf::io_error(program, &e)),
     };
-    let head = elf::head(&file, script::HEAD).map_err(|e| io_error(program, &e))?;
-    search.grant(program);
+    let head = elf::head(&file, script::HEAD).map_err(|e| elf::io_error(program, &e))?;
+    let fd = file.try_clone().map_err(|e| elf::io_error(program, &e))?;
+    search.grant(program, fd.into())?;
     if let Some(line) = script::shebang(&head) {
         search.script(program, &line)?;
     } else if elf::has_elf_magic(&head) {
+        // The program's own headers: if they do not hold together, nothing is granted.
         let object = elf::read(program, file)?;
         search.executable(program, object)?;
     } else {
@@ -226,23 +273,19 @@ pub fn resolve_with(
     Ok(search.found)
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> Error {
-    Error::Io { path: path.to_path_buf(), error: e.to_string() }
-}
-
 /// One object whose `DT_NEEDED` the loader processes, and how it came to be loaded.
 struct Pending {
     path: PathBuf,
     object: Object,
     /// The expanded `DT_RPATH` of the objects that loaded it, nearest first, each only if it has
-    /// no `DT_RUNPATH`.
-    loaders_rpath: Vec<PathBuf>,
+    /// no `DT_RUNPATH`: shared, not copied, between the libraries of one object.
+    loaders_rpath: Rc<Vec<PathBuf>>,
     depth: usize,
 }
 
 /// What a candidate file turned out to be.
 enum Candidate {
-    Object(Object),
+    Object(Object, File),
     Refused(Reason),
 }
 
@@ -252,19 +295,25 @@ struct Search<'a> {
     /// The directories of `ld.so.conf` (or musl's path file), read when first needed.
     system_dirs: Option<Vec<PathBuf>>,
     found: Found,
-    seen: HashSet<PathBuf>,
+    /// The files granted, by device and inode.
+    seen: HashSet<(u64, u64)>,
+    candidates: usize,
 }
 
 impl Search<'_> {
-    /// Adds `path` to the files granted; false if it already was (by any name).
-    fn grant(&mut self, path: &Path) -> bool {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if self.seen.insert(key) {
-            self.found.files.push(path.to_path_buf());
-            true
-        } else {
-            false
+    /// Adds the open file to those granted; false if it already was (by any name).
+    fn grant(&mut self, path: &Path, fd: OwnedFd) -> Result<bool, Error> {
+        let meta = File::from(fd.try_clone().map_err(|e| elf::io_error(path, &e))?)
+            .metadata()
+            .map_err(|e| elf::io_error(path, &e))?;
+        if !self.seen.insert((meta.dev(), meta.ino())) {
+            return Ok(false);
         }
+        if self.found.files.len() >= MAX_OBJECTS {
+            return Err(Error::TooMany);
+        }
+        self.found.files.push(Granted { path: path.to_path_buf(), fd });
+        Ok(true)
     }
 
     fn refuse(&mut self, path: &Path, named_by: &Path, reason: Reason) {
@@ -275,33 +324,64 @@ impl Search<'_> {
         });
     }
 
-    /// Opens a candidate and reads it if it is an ELF file; errors only for a malformed one.
-    fn candidate(&self, path: &Path) -> Result<Candidate, Error> {
-        let file = match elf::open_regular(path)? {
+    /// Opens a candidate and reads it if it is an ELF file. Nothing about it is an error: the
+    /// loader passes over what it cannot use, and so does the search.
+    fn candidate(&mut self, path: &Path) -> Result<Candidate, Error> {
+        self.candidates += 1;
+        if self.candidates > MAX_CANDIDATES {
+            return Err(Error::TooMany);
+        }
+        let file = match elf::open_regular(path, elf::MIN_ELF_SIZE)? {
             Opened::File(file) => file,
             Opened::NotRegular => return Ok(Candidate::Refused(Reason::NotRegular)),
+            Opened::TooSmall => return Ok(Candidate::Refused(Reason::NotElf)),
             Opened::Missing => return Ok(Candidate::Refused(Reason::Missing)),
+            Opened::Unreadable(e) => {
+                return Ok(Candidate::Refused(Reason::Unreadable(e.to_string())));
+            }
         };
-        let head = elf::head(&file, script::HEAD).map_err(|e| io_error(path, &e))?;
+        let head = elf::head(&file, script::HEAD).map_err(|e| elf::io_error(path, &e))?;
         if script::shebang(&head).is_some() {
             return Ok(Candidate::Refused(Reason::Script));
         }
         if !elf::has_elf_magic(&head) {
             return Ok(Candidate::Refused(Reason::NotElf));
         }
-        Ok(Candidate::Object(elf::read(path, file)?))
+        let reader = file.try_clone().map_err(|e| elf::io_error(path, &e))?;
+        match elf::read(path, reader) {
+            Ok(object) => Ok(Candidate::Object(object, file)),
+            Err(Error::Malformed { reason, .. }) => {
+                Ok(Candidate::Refused(Reason::Malformed(reason)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `path` is the system's `env` (the same file, not merely a file of that name).
+    fn is_env(&self, file: &File) -> bool {
+        let Ok(meta) = file.metadata() else { return false };
+        self.config.env_programs.iter().any(|env| {
+            std::fs::metadata(env).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
+        })
     }
 
     /// A `#!` script: its interpreter, and what `env` runs.
     fn script(&mut self, script: &Path, line: &script::Shebang) -> Result<(), Error> {
-        self.interpreter(&line.interpreter, script)?;
-        let is_env = line.interpreter.file_name() == Some(OsStr::new("env"));
-        if let (true, Some(argument)) = (is_env, &line.argument) {
-            if let Some(program) = script::env_program(argument) {
-                let program = OsStr::from_bytes(program);
-                match lookup(program, self.environment.path) {
-                    Some(found) => self.interpreter(&found, &line.interpreter)?,
-                    None => self.refuse(Path::new(program), &line.interpreter, Reason::Missing),
+        let Some(interp) = self.interpreter(&line.interpreter, script)? else { return Ok(()) };
+        if let (true, Some(argument)) = (self.is_env(&interp), &line.argument) {
+            match script::env_program(argument) {
+                Some(program) => {
+                    let program = OsStr::from_bytes(program);
+                    match lookup(program, self.environment.path) {
+                        Some(found) => {
+                            self.interpreter(&found, &line.interpreter)?;
+                        }
+                        None => self.refuse(Path::new(program), &line.interpreter, Reason::Missing),
+                    }
+                }
+                None => {
+                    let what = PathBuf::from(OsStr::from_bytes(argument));
+                    self.refuse(&what, &line.interpreter, Reason::EnvArguments);
                 }
             }
         }
@@ -309,18 +389,25 @@ impl Search<'_> {
     }
 
     /// A program run as an interpreter: granted and followed only if it is an ELF executable
-    /// this machine runs.
-    fn interpreter(&mut self, path: &Path, named_by: &Path) -> Result<(), Error> {
+    /// this machine runs. Returns it, open, when it is.
+    fn interpreter(&mut self, path: &Path, named_by: &Path) -> Result<Option<File>, Error> {
         match self.candidate(path)? {
-            Candidate::Object(object) if object.is_executable() && runs_here(object.kind) => {
-                if self.grant(path) {
+            Candidate::Object(object, file) if object.is_executable() && runs_here(object.kind) => {
+                let fd = file.try_clone().map_err(|e| elf::io_error(path, &e))?;
+                if self.grant(path, fd.into())? {
                     self.executable(path, object)?;
                 }
+                Ok(Some(file))
             }
-            Candidate::Object(_) => self.refuse(path, named_by, Reason::WrongKind),
-            Candidate::Refused(reason) => self.refuse(path, named_by, reason),
+            Candidate::Object(..) => {
+                self.refuse(path, named_by, Reason::WrongKind);
+                Ok(None)
+            }
+            Candidate::Refused(reason) => {
+                self.refuse(path, named_by, reason);
+                Ok(None)
+            }
         }
-        Ok(())
     }
 
     /// An ELF program the kernel executes (already granted): its loader, then its libraries if
@@ -332,10 +419,12 @@ impl Search<'_> {
         };
         let musl = interp.file_name().is_some_and(|n| n.as_bytes().starts_with(b"ld-musl-"));
         match self.candidate(&interp)? {
-            Candidate::Object(loader) if loader.is_executable() && loader.kind == object.kind => {
-                self.grant(&interp);
+            Candidate::Object(loader, file)
+                if loader.is_executable() && loader.kind == object.kind =>
+            {
+                self.grant(&interp, file.into())?;
             }
-            Candidate::Object(_) => {
+            Candidate::Object(..) => {
                 self.refuse(&interp, path, Reason::WrongKind);
                 return Ok(());
             }
@@ -344,11 +433,9 @@ impl Search<'_> {
                 return Ok(());
             }
         }
-        self.libraries(
-            Pending { path: path.to_path_buf(), object, loaders_rpath: Vec::new(), depth: 0 },
-            &interp,
-            musl,
-        )
+        let program =
+            Pending { path: path.to_path_buf(), object, loaders_rpath: Rc::default(), depth: 0 };
+        self.libraries(program, &interp, musl)
     }
 
     /// Every library the loader maps for the program, breadth first.
@@ -366,15 +453,20 @@ impl Search<'_> {
             let rpath = expand_all(&item.object.rpath, &origin, kind);
             let runpath = expand_all(&item.object.runpath, &origin, kind);
             let mut dirs = Vec::new();
-            let mut chain = Vec::new();
-            if runpath.is_empty() {
-                chain.extend(rpath.iter().cloned());
+            let chain = if runpath.is_empty() {
+                let mut chain = rpath;
                 chain.extend(item.loaders_rpath.iter().cloned());
+                dedup(&mut chain);
+                let chain = Rc::new(chain);
                 dirs.extend(chain.iter().cloned());
-            }
+                chain
+            } else {
+                Rc::default()
+            };
             dirs.extend(split_search_path(self.environment.ld_library_path));
             dirs.extend(runpath);
             dirs.extend(self.system_dirs(musl, kind)?.iter().cloned());
+            dedup(&mut dirs);
             for name in &item.object.needed {
                 let name = OsStr::from_bytes(name);
                 // musl's loader is its libc.
@@ -382,33 +474,32 @@ impl Search<'_> {
                     continue;
                 }
                 let found = if name.as_bytes().contains(&b'/') {
-                    let path = PathBuf::from(name);
-                    match self.candidate(&path)? {
-                        Candidate::Object(o) if o.is_library() && o.kind == kind => vec![(path, o)],
-                        Candidate::Object(_) => {
-                            self.refuse(&path, &item.path, Reason::WrongKind);
-                            continue;
-                        }
-                        Candidate::Refused(reason) => {
-                            self.refuse(&path, &item.path, reason);
-                            continue;
+                    let mut found = Vec::new();
+                    for path in expand_all(&[name.as_bytes().to_vec()], &origin, kind) {
+                        match self.candidate(&path)? {
+                            Candidate::Object(o, f) if o.is_library() && o.kind == kind => {
+                                found.push((path, o, f));
+                                break;
+                            }
+                            Candidate::Object(..) => {
+                                self.refuse(&path, &item.path, Reason::WrongKind)
+                            }
+                            Candidate::Refused(reason) => self.refuse(&path, &item.path, reason),
                         }
                     }
+                    found
                 } else {
                     self.search(name, &dirs, kind)?
                 };
-                if found.is_empty() {
+                if found.is_empty() && !name.as_bytes().contains(&b'/') {
                     self.found.not_found.push((name.to_os_string(), item.path.clone()));
                 }
-                for (path, object) in found {
-                    if self.grant(&path) {
-                        if self.found.files.len() > MAX_OBJECTS {
-                            return Err(Error::TooMany);
-                        }
+                for (path, object, file) in found {
+                    if self.grant(&path, file.into())? {
                         queue.push_back(Pending {
                             path,
                             object,
-                            loaders_rpath: chain.clone(),
+                            loaders_rpath: Rc::clone(&chain),
                             depth: item.depth + 1,
                         });
                     }
@@ -418,28 +509,28 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// `name` in `dirs`: in the first directory holding a library of this kind, its
-    /// `glibc-hwcaps` variants (the loader takes the best one this CPU runs) and the library.
+    /// `name` in `dirs`: in the first directory holding a library of this kind, its variants
+    /// for this CPU (the loader takes the best one) and the library.
     fn search(
-        &self,
+        &mut self,
         name: &OsStr,
         dirs: &[PathBuf],
         kind: Kind,
-    ) -> Result<Vec<(PathBuf, Object)>, Error> {
+    ) -> Result<Vec<(PathBuf, Object, File)>, Error> {
         for dir in dirs {
             let mut found = Vec::new();
-            for variant in hwcaps_dirs(dir) {
-                let path = variant.join(name);
-                if let Candidate::Object(o) = self.candidate(&path)? {
+            for variant in hwcaps_subdirs(kind) {
+                let path = dir.join("glibc-hwcaps").join(variant).join(name);
+                if let Candidate::Object(o, f) = self.candidate(&path)? {
                     if o.is_library() && o.kind == kind {
-                        found.push((path, o));
+                        found.push((path, o, f));
                     }
                 }
             }
             let path = dir.join(name);
-            if let Candidate::Object(o) = self.candidate(&path)? {
+            if let Candidate::Object(o, f) = self.candidate(&path)? {
                 if o.is_library() && o.kind == kind {
-                    found.push((path, o));
+                    found.push((path, o, f));
                 }
             }
             if !found.is_empty() {
@@ -462,10 +553,17 @@ impl Search<'_> {
             } else {
                 dirs.extend(self.config.default_dirs.iter().cloned());
             }
+            dedup(&mut dirs);
             self.system_dirs = Some(dirs);
         }
         Ok(self.system_dirs.as_deref().unwrap_or_default())
     }
+}
+
+/// Removes repeated directories, keeping the first of each.
+fn dedup(dirs: &mut Vec<PathBuf>) {
+    let mut seen = HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
 }
 
 /// Whether this machine's kernel runs ELF programs of `kind`: its own, or the 32-bit ones of
@@ -480,6 +578,41 @@ fn runs_here(kind: Kind) -> bool {
         return true;
     };
     native.contains(&kind.machine) && kind.little
+}
+
+/// The `glibc-hwcaps` subdirectories glibc tries for objects of `kind` on this CPU, best first:
+/// the x86-64 micro-architecture levels the CPU has (glibc 2.33 and later); none elsewhere.
+fn hwcaps_subdirs(kind: Kind) -> Vec<&'static str> {
+    #[cfg(target_arch = "x86_64")]
+    if kind.machine == object::elf::EM_X86_64 {
+        use std::arch::is_x86_feature_detected as has;
+        let v2 = has!("cmpxchg16b")
+            && has!("popcnt")
+            && has!("sse3")
+            && has!("sse4.1")
+            && has!("sse4.2")
+            && has!("ssse3");
+        let v3 = v2
+            && has!("avx")
+            && has!("avx2")
+            && has!("bmi1")
+            && has!("bmi2")
+            && has!("f16c")
+            && has!("fma")
+            && has!("lzcnt")
+            && has!("movbe")
+            && has!("xsave");
+        let v4 = v3
+            && has!("avx512f")
+            && has!("avx512bw")
+            && has!("avx512cd")
+            && has!("avx512dq")
+            && has!("avx512vl");
+        let levels = [(v4, "x86-64-v4"), (v3, "x86-64-v3"), (v2, "x86-64-v2")];
+        return levels.into_iter().filter(|(has, _)| *has).map(|(_, name)| name).collect();
+    }
+    let _ = kind;
+    Vec::new()
 }
 
 /// The Debian multiarch directory name of a machine.
@@ -525,29 +658,12 @@ fn musl_path(etc: &Path, kind: Kind) -> Result<Vec<PathBuf>, Error> {
         _ => return Ok(Vec::new()),
     };
     let file = etc.join(format!("ld-musl-{arch}.path"));
-    match std::fs::read(&file) {
-        Ok(bytes) => Ok(bytes
-            .split(|&b| b == b'\n' || b == b':')
-            .filter(|d| !d.is_empty())
-            .map(|d| PathBuf::from(OsStr::from_bytes(d)))
-            .collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(io_error(&file, &e)),
-    }
-}
-
-/// `dir/glibc-hwcaps/*`, the subdirectories glibc tries before `dir` itself.
-fn hwcaps_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir.join("glibc-hwcaps"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.path())
-        .collect();
-    found.sort();
-    found.reverse();
-    found
+    let Some(bytes) = ld_so_conf::read_config(&file)? else { return Ok(Vec::new()) };
+    Ok(bytes
+        .split(|&b| b == b'\n' || b == b':')
+        .filter(|d| d.starts_with(b"/"))
+        .map(|d| PathBuf::from(OsStr::from_bytes(d)))
+        .collect())
 }
 
 /// `LD_LIBRARY_PATH`: colon or semicolon separated; an empty entry is the working directory.
@@ -557,13 +673,16 @@ fn split_search_path(value: Option<&OsStr>) -> Vec<PathBuf> {
         .as_bytes()
         .split(|&b| b == b':' || b == b';')
         .map(
-            |d| if d.is_empty() { PathBuf::from(".") } else { PathBuf::from(OsStr::from_bytes(d)) },
+            |d| {
+                if d.is_empty() { PathBuf::from(".") } else { PathBuf::from(OsStr::from_bytes(d)) }
+            },
         )
         .collect()
 }
 
-/// Every search directory of `entries` with `$ORIGIN`, `$LIB` and `$PLATFORM` expanded (`$LIB`
-/// is `lib/<multiarch>` on Debian and `lib64` or `lib` elsewhere: both are tried).
+/// Every search directory (or path) of `entries` with `$ORIGIN`, `$LIB` and `$PLATFORM`
+/// expanded (`$LIB` is `lib/<multiarch>` on Debian and `lib64` or `lib` elsewhere: both are
+/// tried).
 fn expand_all(entries: &[Vec<u8>], origin: &Path, kind: Kind) -> Vec<PathBuf> {
     let libs: Vec<String> = multiarch(kind)
         .map(|t| format!("lib/{t}"))
@@ -578,11 +697,8 @@ fn expand_all(entries: &[Vec<u8>], origin: &Path, kind: Kind) -> Vec<PathBuf> {
             replace(&with_origin, &["$PLATFORM", "${PLATFORM}"], platform.as_bytes());
         if contains_any(&with_platform, &["$LIB", "${LIB}"]) {
             for lib in &libs {
-                out.push(PathBuf::from(OsStr::from_bytes(&replace(
-                    &with_platform,
-                    &["$LIB", "${LIB}"],
-                    lib.as_bytes(),
-                ))));
+                let expanded = replace(&with_platform, &["$LIB", "${LIB}"], lib.as_bytes());
+                out.push(PathBuf::from(OsStr::from_bytes(&expanded)));
             }
         } else {
             out.push(PathBuf::from(OsStr::from_bytes(&with_platform)));
