@@ -26,7 +26,7 @@ mod macros;
 pub mod abi;
 pub mod access;
 mod arch;
-mod enforce;
+pub mod enforce;
 mod errno;
 mod error;
 pub mod fd;
@@ -45,6 +45,7 @@ pub mod uapi;
 
 pub use abi::{Abi, Errata, Kernel, Support};
 pub use access::{AccessFs, AccessNet, Scope};
+pub use enforce::Ruleset;
 pub use enforce::{apply, enforce, enforce_on};
 pub use errno::Errno;
 pub use error::Error;
@@ -55,7 +56,6 @@ pub use policy::{
     Compat, Handled, OnMissing, PathSource, Policy, Rule, Rules, SkipReason, Threads,
 };
 pub use report::{Coverage, Missing, NoNewPrivs, Report, RuleCounts, Status, ThreadCoverage};
-pub use ruleset::Ruleset;
 
 /// The raw syscall stubs, for code that needs a syscall this crate does not wrap.
 pub mod syscall {

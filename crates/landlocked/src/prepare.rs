@@ -198,7 +198,7 @@ impl Prepared {
     pub fn restrict_self(self) -> Result<Report, Error> {
         let inner = match &self.ruleset {
             Some(ruleset) => ruleset.enforce(),
-            None => landlocked_core::restrict::without_domain(&self.plan),
+            None => landlocked_core::enforce::without_domain(&self.plan),
         }
         .map_err(Error::Enforce)?;
         Ok(Report { inner, skipped: self.expected.skipped })
@@ -209,7 +209,7 @@ impl Prepared {
     pub(crate) fn enforce_in_child(&self) -> io::Result<()> {
         let result = match &self.ruleset {
             Some(ruleset) => ruleset.enforce(),
-            None => landlocked_core::restrict::without_domain(&self.plan),
+            None => landlocked_core::enforce::without_domain(&self.plan),
         };
         match result {
             Ok(_) => Ok(()),

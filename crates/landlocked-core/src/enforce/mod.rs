@@ -1,4 +1,6 @@
-//! The one call: from a policy and its rules to an enforced domain and its report.
+//! The plan-aware layer over the raw syscalls of [`crate::ruleset`], [`crate::rule`] and
+//! [`crate::restrict`]: a [`Ruleset`] filled for a plan, then enforced; and the one call, from a
+//! policy and its rules to an enforced domain and its report.
 
 use crate::abi::Kernel;
 use crate::error::Error;
@@ -6,8 +8,11 @@ use crate::negotiate::{Plan, negotiate};
 use crate::policy::OnMissing;
 use crate::policy::{Policy, Rules};
 use crate::report::Report;
-use crate::restrict;
-use crate::ruleset::{self, Ruleset};
+mod domain;
+mod fill;
+
+pub use domain::without_domain;
+pub use fill::Ruleset;
 
 /// Probes the running kernel, negotiates `policy`, adds `rules` and enforces the domain on the
 /// calling process.
@@ -40,9 +45,9 @@ pub fn apply<R: Rules + ?Sized>(plan: &Plan, rules: &R) -> Result<Report, Error>
         None => {
             // No domain, yet a path that does not exist is still bad input, on every kernel.
             if plan.on_missing == OnMissing::Error {
-                ruleset::check_paths(rules)?;
+                fill::check_paths(rules)?;
             }
-            restrict::without_domain(plan)
+            without_domain(plan)
         }
     }
 }
