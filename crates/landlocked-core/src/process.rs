@@ -162,14 +162,20 @@ mod tests {
     }
 
     #[test]
-    fn this_test_process_has_threads() {
-        // The test harness runs tests on threads of its own: there is more than one.
+    fn threads_are_counted_and_told_apart() {
+        // A thread of our own, parked until counted: the process has at least two, whatever
+        // the test harness does.
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let extra = std::thread::spawn(move || rx.recv());
         let n = thread_count().unwrap();
-        assert!(n >= 1);
+        assert!(n >= 2, "{n} threads counted with two running");
         assert_eq!(
             n as usize,
             std::fs::read_dir("/proc/self/task").unwrap().count(),
             "thread count disagrees with /proc/self/task"
         );
+        assert_eq!(is_single_threaded(), Ok(false));
+        drop(tx);
+        let _ = extra.join();
     }
 }
