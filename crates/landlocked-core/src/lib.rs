@@ -29,6 +29,7 @@ mod arch;
 pub mod enforce;
 mod errno;
 mod error;
+pub mod exec;
 pub mod fd;
 pub mod flags;
 pub mod fs;

@@ -2,8 +2,8 @@
 //! Landlock ones, which arrived after the table was last generated (Linux 5.12).
 
 pub use sc::nr::{
-    CLOSE, EXECVE, EXIT_GROUP, GETDENTS64, GETPID, GETTID, KILL, OPENAT, PRCTL, READ, STATX,
-    UNSHARE, WRITE,
+    CLOSE, EXECVE, EXIT_GROUP, FACCESSAT, GETDENTS64, GETPID, GETTID, KILL, OPENAT, PRCTL, READ,
+    STATX, UNSHARE, WRITE,
 };
 
 /// `landlock_create_ruleset`, the same number on every architecture (unified table, Linux 5.13).

@@ -19,7 +19,6 @@
 #![no_std]
 #![no_main]
 
-mod exec;
 mod mem;
 #[macro_use]
 mod out;
@@ -93,7 +92,7 @@ fn main(args: Args) -> i32 {
     let envp = args.envp.as_ptr();
     // SAFETY: argv and envp are the process's own null-terminated arrays (the environment was
     // compacted in place, null-terminated again).
-    let errno = unsafe { exec::execvp(args.argv, envp, path) };
+    let errno = unsafe { landlocked_core::exec::execvp(args.argv, envp, path) };
     // SAFETY: argv[1] is a NUL-terminated argument of the process.
     let name = unsafe { c_bytes(command) };
     if matches!(errno, Errno::ENOENT | Errno::ENOTDIR) {

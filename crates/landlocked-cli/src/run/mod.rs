@@ -2,9 +2,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod options;
 
@@ -18,14 +16,6 @@ use landlocked_core::{Kernel, SkipReason};
 
 use crate::cli::RunArgs;
 use crate::{Fail, fail, warn};
-
-/// An I/O error as `Permission denied (EACCES)`.
-fn io_text(e: &std::io::Error) -> String {
-    match e.raw_os_error().and_then(landlocked::Errno::from_raw) {
-        Some(errno) => errno.to_string(),
-        None => e.to_string(),
-    }
-}
 
 /// The message of an enforcement error, naming the option behind it.
 fn enforce_error(e: &landlocked::Error, o: &Options) -> Fail {
@@ -47,57 +37,6 @@ fn enforce_error(e: &landlocked::Error, o: &Options) -> Fail {
         _ => e.to_string(),
     };
     fail(message)
-}
-
-/// Finds `command` as a shell does: a name with a `/` is used as it is, any other is looked
-/// for in each directory of `PATH` (an empty entry is the working directory; unset, the
-/// default `/bin:/usr/bin`). Errors are the exit status and the reason: 127 not found, 126 found
-/// but not executable.
-pub fn lookup(command: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, (i32, String)> {
-    let executable = |p: &Path| -> Result<(), String> {
-        let meta = std::fs::metadata(p).map_err(|e| io_text(&e))?;
-        if meta.is_dir() {
-            return Err("Is a directory".into());
-        }
-        let c = std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| "the name contains a NUL byte".to_string())?;
-        // SAFETY: `c` is a valid NUL-terminated string.
-        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 {
-            Ok(())
-        } else {
-            Err(io_text(&std::io::Error::last_os_error()))
-        }
-    };
-    if command.is_empty() {
-        return Err((127, "the command name is empty".into()));
-    }
-    if command.as_bytes().contains(&b'/') {
-        let path = PathBuf::from(command);
-        return match executable(&path) {
-            Ok(()) => Ok(path),
-            Err(e) if !path.exists() => Err((127, e)),
-            Err(e) => Err((126, e)),
-        };
-    }
-    let path_var = path_var.unwrap_or(OsStr::new("/bin:/usr/bin"));
-    let mut denied = None;
-    for dir in path_var.as_bytes().split(|&b| b == b':') {
-        let dir = if dir.is_empty() { Path::new(".") } else { Path::new(OsStr::from_bytes(dir)) };
-        let candidate = dir.join(command);
-        if !candidate.exists() {
-            continue;
-        }
-        match executable(&candidate) {
-            Ok(()) => return Ok(candidate),
-            Err(e) => {
-                denied.get_or_insert((candidate, e));
-            }
-        }
-    }
-    match denied {
-        Some((candidate, e)) => Err((126, format!("{}: {e}", candidate.display()))),
-        None => Err((127, "command not found".into())),
-    }
 }
 
 /// The environment COMMAND gets: landlocked's own (or none with `--clear-env`) without the
@@ -156,11 +95,24 @@ pub fn run(args: RunArgs) -> Result<i32, Fail> {
     }
 }
 
+/// The file COMMAND names, found as `execvp` finds it (the core's, as the static sandboxer's):
+/// with the command's `PATH`. Its errors are the shell's: 127 not found, 126 not executable.
 fn find_command(program: &OsStr, env: &[(OsString, OsString)]) -> Result<PathBuf, Fail> {
-    lookup(program, var(env, "PATH")).map_err(|(code, reason)| Fail {
-        code,
-        message: format!("{}: {reason}", program.to_string_lossy()),
-    })
+    use landlocked_core::exec;
+    let mut buf = [0u8; exec::PATH_MAX];
+    let path = var(env, "PATH").map(OsStrExt::as_bytes);
+    match exec::find_program(program.as_bytes(), path, &mut buf) {
+        Ok(found) => Ok(PathBuf::from(OsStr::from_bytes(found.to_bytes()))),
+        Err(errno) => {
+            let reason = if exec::exit_status(errno) == 127 {
+                "command not found".to_string()
+            } else {
+                errno.to_string()
+            };
+            let name = program.to_string_lossy();
+            Err(Fail { code: exec::exit_status(errno), message: format!("{name}: {reason}") })
+        }
+    }
 }
 
 /// The sandbox the options describe: the secure defaults, or a policy file, plus the rules.
@@ -328,23 +280,35 @@ fn run_with_env(
     Err(exec(&exe, program, args, env))
 }
 
-/// Executes the command with `env` as its whole environment; returns only on failure, with
-/// exit status 126.
+/// Executes the command with `env` as its whole environment, through the core's `exec_file`
+/// (a file the kernel cannot execute is run by `/bin/sh`, as `execvp` does); returns only on
+/// failure, with exit status 126.
 fn exec(exe: &Path, program: &OsStr, args: &[OsString], env: &[(OsString, OsString)]) -> Fail {
-    let mut cmd = Command::new(exe);
-    cmd.arg0(program).args(args).env_clear().envs(env.iter().map(|(k, v)| (k, v)));
-    let error = cmd.exec();
-    // A file the kernel does not recognise is a shell script without `#!`, as for a shell.
-    if error.raw_os_error() == Some(libc::ENOEXEC) {
-        let mut sh = Command::new("/bin/sh");
-        sh.arg0(program).arg(exe).args(args).env_clear().envs(env.iter().map(|(k, v)| (k, v)));
-        let _ = sh.exec();
-    }
-    let hint = if error.raw_os_error() == Some(libc::EACCES) {
+    use std::ffi::CString;
+    let failed = |why: &str| Fail { code: 126, message: format!("{}: {why}", exe.display()) };
+    // Arguments and variables come from argv and environ: they hold no NUL.
+    let c = |bytes: &[u8]| CString::new(bytes).ok();
+    let Some(file) = c(exe.as_os_str().as_bytes()) else { return failed("a NUL byte in the name") };
+    let mut strings = vec![c(b"landlocked"), c(program.as_bytes())];
+    strings.extend(args.iter().map(|a| c(a.as_bytes())));
+    let Some(strings) = strings.into_iter().collect::<Option<Vec<CString>>>() else {
+        return failed("a NUL byte in an argument");
+    };
+    let entries: Option<Vec<CString>> =
+        env.iter().map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat())).collect();
+    let Some(entries) = entries else { return failed("a NUL byte in the environment") };
+    let mut argv: Vec<*const u8> = strings.iter().map(|s| s.as_ptr().cast()).collect();
+    argv.push(std::ptr::null());
+    let mut envp: Vec<*const u8> = entries.iter().map(|s| s.as_ptr().cast()).collect();
+    envp.push(std::ptr::null());
+    // SAFETY: `file`, every argument and entry are NUL-terminated and live past the call;
+    // both arrays end with a null; argv[0] is scratch for the /bin/sh fallback.
+    let errno =
+        unsafe { landlocked_core::exec::exec_file(file.as_ptr().cast(), &mut argv, envp.as_ptr()) };
+    let hint = if errno == landlocked::Errno::EACCES {
         " (the sandbox may deny executing it, its interpreter or its libraries: see --rox, --ldd)"
     } else {
         ""
     };
-    let error = io_text(&error);
-    Fail { code: 126, message: format!("{}: cannot execute: {error}{hint}", exe.display()) }
+    failed(&format!("cannot execute: {errno}{hint}"))
 }

@@ -729,24 +729,13 @@ fn replace(haystack: &[u8], names: &[&str], value: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `execvp`'s search, for `env`: a name with a `/` as it is, else the first regular executable
-/// file of that name in `PATH` (`/bin:/usr/bin` when unset).
+/// The file `env` executes for `program`: `execvp`'s search, the core's (as for the command
+/// itself), with the command's `PATH`.
 fn lookup(program: &OsStr, path_var: Option<&OsStr>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if program.as_bytes().contains(&b'/') {
-        let path = PathBuf::from(program);
-        return executable(&path).then_some(path);
-    }
-    let path_var = path_var.unwrap_or(OsStr::new("/bin:/usr/bin"));
-    path_var
-        .as_bytes()
-        .split(|&b| b == b':')
-        .map(|d| if d.is_empty() { Path::new(".") } else { Path::new(OsStr::from_bytes(d)) })
-        .map(|d| d.join(program))
-        .find(|p| executable(p))
+    use landlocked_core::exec;
+    let mut buf = [0u8; exec::PATH_MAX];
+    let found = exec::find_program(program.as_bytes(), path_var.map(OsStrExt::as_bytes), &mut buf);
+    found.ok().map(|f| PathBuf::from(OsStr::from_bytes(f.to_bytes())))
 }
 
 #[cfg(test)]
