@@ -110,8 +110,13 @@ impl fmt::Display for Error {
     /// A message without the rule's path or port, which only the caller knows: it names the
     /// rule by index (`rule 3`), for the caller to replace.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((template, arg)) = self.message() {
+            if let Some(rule) = self.rule() {
+                write!(f, "rule {rule}: ")?;
+            }
+            return crate::text::write(f, template, &[arg]);
+        }
         match *self {
-            Error::Unavailable(support) => write!(f, "Landlock is required but {support}"),
             Error::AbiTooOld { required, found } => write!(
                 f,
                 "Landlock ABI {required} (Linux {}) is required, this kernel has ABI {found}",
@@ -125,17 +130,6 @@ impl fmt::Display for Error {
                 f,
                 "this kernel (Landlock ABI {abi}) can enforce none of the sandbox ({requested})"
             ),
-            Error::InvalidPath { rule, errno: Errno::EINVAL } => {
-                write!(f, "rule {rule}: the path contains a NUL byte")
-            }
-            Error::InvalidPath { rule, errno } => write!(f, "rule {rule}: invalid path: {errno}"),
-            Error::OpenPath { rule, errno } => {
-                write!(f, "rule {rule}: cannot open the path: {errno}")
-            }
-            Error::AddRule { rule, errno } => {
-                write!(f, "rule {rule}: the kernel refused it: {errno}")
-            }
-            Error::CreateRuleset(errno) => write!(f, "cannot create the ruleset: {errno}"),
             Error::MultiThreaded { threads } => {
                 match threads {
                     Some(n) => write!(f, "the process has {n} threads")?,
@@ -151,8 +145,8 @@ impl fmt::Display for Error {
                 "cannot tell whether the process has other threads (reading /proc/self/task: \
                  {errno}) and this kernel cannot restrict them all (TSYNC needs ABI 8)"
             ),
-            Error::NoNewPrivs(errno) => write!(f, "cannot set no_new_privs: {errno}"),
-            Error::RestrictSelf(errno) => write!(f, "cannot enforce the ruleset: {errno}"),
+            // Every other error has a message of its own.
+            _ => f.write_str("enforcement failed"),
         }
     }
 }

@@ -42,6 +42,7 @@ pub mod restrict;
 pub mod rule;
 pub mod ruleset;
 pub mod sandboxer_env;
+pub mod text;
 pub mod uapi;
 
 pub use abi::{Abi, Errata, Kernel, Support};

@@ -534,7 +534,7 @@ mod tests {
         assert!(missing.quiet_rules);
         assert_eq!(
             format!("{missing}"),
-            "fs: resolve_unix; net: bind_udp, connect_send_udp; quiet fs: read_file; quiet: rules"
+            "fs: resolve_unix; net: bind_udp, connect_send_udp; quiet fs: read_file; quiet rules"
         );
         let attr = plan.attr.unwrap();
         assert_eq!(attr.handled_access_net, AccessNet::TCP.bits());

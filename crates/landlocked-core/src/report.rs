@@ -112,40 +112,28 @@ impl Missing {
 }
 
 impl fmt::Display for Missing {
-    /// `fs: resolve_unix; net: bind_udp, connect_send_udp; quiet rules`.
+    /// `fs: resolve_unix; net: bind_udp, connect_send_udp; quiet rules`, the labels of
+    /// [`crate::text::MISSING_LABELS`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [fs, net, scope, quiet_fs, quiet_net, quiet_scope, quiet_rules, log, threads] =
+            crate::text::MISSING_LABELS;
+        let parts: [(&str, Option<&dyn fmt::Display>); 9] = [
+            (fs, (!self.fs.is_empty()).then_some(&self.fs)),
+            (net, (!self.net.is_empty()).then_some(&self.net)),
+            (scope, (!self.scoped.is_empty()).then_some(&self.scoped)),
+            (quiet_fs, (!self.quiet_fs.is_empty()).then_some(&self.quiet_fs)),
+            (quiet_net, (!self.quiet_net.is_empty()).then_some(&self.quiet_net)),
+            (quiet_scope, (!self.quiet_scoped.is_empty()).then_some(&self.quiet_scoped)),
+            (quiet_rules, self.quiet_rules.then_some(&"")),
+            (log, (!self.log.is_empty()).then_some(&self.log)),
+            (threads, self.threads.then_some(&"")),
+        ];
         let mut sep = "";
-        let mut part = |f: &mut fmt::Formatter<'_>, label: &str, set: &dyn fmt::Display| {
-            let r = write!(f, "{sep}{label}: {set}");
-            sep = "; ";
-            r
-        };
-        if !self.fs.is_empty() {
-            part(f, "fs", &self.fs)?;
-        }
-        if !self.net.is_empty() {
-            part(f, "net", &self.net)?;
-        }
-        if !self.scoped.is_empty() {
-            part(f, "scope", &self.scoped)?;
-        }
-        if !self.quiet_fs.is_empty() {
-            part(f, "quiet fs", &self.quiet_fs)?;
-        }
-        if !self.quiet_net.is_empty() {
-            part(f, "quiet net", &self.quiet_net)?;
-        }
-        if !self.quiet_scoped.is_empty() {
-            part(f, "quiet scope", &self.quiet_scoped)?;
-        }
-        if self.quiet_rules {
-            part(f, "quiet", &"rules")?;
-        }
-        if !self.log.is_empty() {
-            part(f, "log", &self.log)?;
-        }
-        if self.threads {
-            part(f, "threads", &"only the calling thread is restricted")?;
+        for (label, value) in parts {
+            if let Some(value) = value {
+                write!(f, "{sep}{label}{value}")?;
+                sep = "; ";
+            }
         }
         if sep.is_empty() {
             f.write_str("nothing")?;
@@ -267,10 +255,10 @@ impl fmt::Display for Report {
             other => write!(f, "Landlock {other}: ")?,
         }
         match self.status() {
-            Status::Full => f.write_str("fully enforced")?,
-            Status::Partial => write!(f, "partly enforced, not enforced: {}", self.missing())?,
+            Status::Full => f.write_str(crate::text::FULLY_ENFORCED)?,
+            Status::Partial => write!(f, "{}{}", crate::text::PARTLY_ENFORCED, self.missing())?,
             Status::NotEnforced => {
-                f.write_str("not enforced, the process is not sandboxed")?;
+                f.write_str(crate::text::NOT_ENFORCED)?;
                 let missing = self.missing();
                 if !missing.is_empty() {
                     write!(f, " (requested: {missing})")?;
@@ -287,7 +275,7 @@ impl fmt::Display for Report {
         }
         f.write_str(")")?;
         if self.refer_always_denied {
-            f.write_str("; ABI 1 denies every link or rename across directories")?;
+            write!(f, "; {}", crate::text::REFER_ALWAYS_DENIED)?;
         }
         if self.tcp_leaves_out_mptcp() {
             write!(f, "; {TCP_LEAVES_OUT_MPTCP}")?;

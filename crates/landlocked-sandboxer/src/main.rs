@@ -31,7 +31,10 @@ use landlocked_core::{
     Threads, enforce, process,
 };
 
-use out::Arg::{self, Num, Quoted, Text};
+use landlocked_core::text::{
+    self,
+    Arg::{self, Num, Quoted, Text},
+};
 use out::{Out, say};
 use start::{Args, c_bytes, env_entry};
 
@@ -106,100 +109,49 @@ fn main(args: Args) -> i32 {
     126
 }
 
-/// Bad input in the variables, naming the variable and the item.
+/// Bad input in the variables, naming the variable and the item: the core's message.
 #[inline(never)]
 fn env_error(e: &EnvError<'_>) {
-    use sandboxer_env::{LL_FORCE_LOG, LL_QUIET_ACCESS, LL_SCOPED};
-    let (template, first, second) = match *e {
-        EnvError::Missing(var) => (
-            "% is not set (set it to the paths to allow, or to \"\" for none)",
-            Text(var),
-            Text(""),
-        ),
-        EnvError::BadPort { variable, item } => {
-            ("%: % is not a port number", Text(variable), Quoted(item))
-        }
-        EnvError::PortOutOfRange { variable, item } => {
-            ("%: port % is out of range (0 to 65535)", Text(variable), Quoted(item))
-        }
-        EnvError::BadScope(item) => (
-            "%: unknown or duplicate scope % (expected \"a\" and/or \"s\")",
-            Text(LL_SCOPED),
-            Quoted(item),
-        ),
-        EnvError::BadForceLog(value) => {
-            ("%: unknown value % (only \"1\" is)", Text(LL_FORCE_LOG), Quoted(value))
-        }
-        EnvError::BadQuietAccess(item) => {
-            ("%: unknown access %", Text(LL_QUIET_ACCESS), Quoted(item))
-        }
-        EnvError::QuietAccessRequired(var) => {
-            ("% must be set (e.g. to \"all\") when % is used", Text(LL_QUIET_ACCESS), Text(var))
-        }
-        _ => ("bad value in the LL_* variables", Text(""), Text("")),
-    };
+    let (template, first, second) = e.message();
     say(template, &[first, second]);
 }
 
-/// Why the sandbox could not be set up, naming the variable and item of a rule at fault.
+/// Why the sandbox could not be set up, naming the variable and item of a rule at fault: the
+/// core's messages, and a hint where Landlock is missing.
 #[inline(never)]
 fn enforce_error(env: &SandboxerEnv<'_>, e: &Error) {
-    let (template, arg) = match *e {
-        Error::Unavailable(support) => {
-            let what = match support {
-                Support::NotBuilt => "not built into this kernel",
-                Support::Disabled => "disabled at boot",
-                _ => "unavailable",
-            };
-            say("Landlock is required but %", &[Text(what)]);
-            let hint = match support {
-                Support::NotBuilt => {
-                    "build the kernel with CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM"
-                }
-                Support::Disabled => "add \"landlock\" to CONFIG_LSM or to the lsm= boot parameter",
-                Support::Unknown(e) => return say("the version query failed: %", &[Arg::Errno(e)]),
-                _ => return,
-            };
-            return say("hint: %", &[Text(hint)]);
-        }
-        Error::AbiTooOld { required, found } => {
-            let by = env.required_by().filter(|&(abi, _)| abi == required);
-            let (required, found) = (Num(required.version()), Num(found.version()));
-            let by = Text(by.map_or("the sandbox", |(_, var)| var));
-            return say("% needs Landlock ABI %, this kernel has ABI %", &[by, required, found]);
-        }
-        Error::InvalidPath { errno, .. } => ("invalid path: %", Arg::Errno(errno)),
-        Error::OpenPath { errno, .. } => ("cannot open it: %", Arg::Errno(errno)),
-        Error::AddRule { errno, .. } => ("the kernel refused the rule: %", Arg::Errno(errno)),
-        Error::CreateRuleset(errno) => ("cannot create the ruleset: %", Arg::Errno(errno)),
-        Error::NoNewPrivs(errno) => ("cannot set no_new_privs: %", Arg::Errno(errno)),
-        Error::RestrictSelf(errno) => ("cannot enforce the ruleset: %", Arg::Errno(errno)),
-        // Strict mode's errors: this program is best effort.
-        _ => match e.errno() {
-            Some(errno) => ("cannot set up the sandbox: %", Arg::Errno(errno)),
-            None => ("cannot set up the sandbox", Text("")),
-        },
-    };
+    if let Error::AbiTooOld { required, found } = *e {
+        let by = env.required_by().filter(|&(abi, _)| abi == required);
+        let by = by.map_or("the sandbox", |(_, var)| var);
+        return say(text::NEEDS_ABI, &text::needs_abi(by, required, found));
+    }
+    // Strict mode's errors have no message here: this program is best effort.
+    let (template, arg) = e.message().unwrap_or(("cannot set up the sandbox", Text("")));
     let mut out = Out::new();
     if let Some(source) = e.rule().and_then(|i| env.source(i)) {
         out.fill("% %: ", &[Text(source.variable), Quoted(source.item)]);
     }
     out.fill(template, &[arg]).end();
+    if let Error::Unavailable(support) = *e {
+        if let Some(hint) = text::support_hint(support) {
+            say("hint: %", &[Text(hint)]);
+        }
+    }
 }
 
 /// The parts of the report line, in order: each one's label and the names of its flags
 /// ([`names_of!`]; none for the two that are a yes or no). The values are those of `missing`
 /// in [`report_line`], in the same order.
-const MISSING: [(&str, &[u8]); 9] = [
-    ("fs: ", names_of!(AccessFs)),
-    ("net: ", names_of!(AccessNet)),
-    ("scope: ", names_of!(Scope)),
-    ("quiet fs: ", names_of!(AccessFs)),
-    ("quiet net: ", names_of!(AccessNet)),
-    ("quiet scope: ", names_of!(Scope)),
-    ("quiet rules", b""),
-    ("log: ", names_of!(RestrictSelfFlags)),
-    ("threads other than this one", b""),
+const MISSING: [&[u8]; 9] = [
+    names_of!(AccessFs),
+    names_of!(AccessNet),
+    names_of!(Scope),
+    names_of!(AccessFs),
+    names_of!(AccessNet),
+    names_of!(Scope),
+    b"",
+    names_of!(RestrictSelfFlags),
+    b"",
 ];
 
 /// The one line saying what this kernel does not enforce:
@@ -211,10 +163,10 @@ fn report_line(report: &Report) {
         out.fill("Landlock ABI %: ", &[Num(version)]);
     }
     if report.status() == Status::NotEnforced {
-        out.s("not enforced, the command is not sandboxed").end();
+        out.s(text::NOT_ENFORCED).end();
         return;
     }
-    out.s("partly enforced, not enforced: ");
+    out.s(text::PARTLY_ENFORCED);
     let m = report.missing();
     let missing = [
         m.fs.bits(),
@@ -228,14 +180,15 @@ fn report_line(report: &Report) {
         m.threads.into(),
     ];
     let mut sep = "";
-    for (&(label, names), &bits) in MISSING.iter().zip(&missing) {
+    let parts = text::MISSING_LABELS.iter().zip(&MISSING);
+    for ((&label, &names), &bits) in parts.zip(&missing) {
         if bits != 0 {
             out.s(sep).s(label).flags(bits, names);
             sep = "; ";
         }
     }
     if report.refer_always_denied {
-        out.s("; ABI 1 denies every link or rename across directories");
+        out.s("; ").s(text::REFER_ALWAYS_DENIED);
     }
     out.end();
 }

@@ -60,18 +60,8 @@ pub struct Out {
     len: usize,
 }
 
-/// What goes in place of a `%` of a template.
-#[derive(Clone, Copy)]
-pub enum Arg<'a> {
-    /// Text as it is (a variable's name).
-    Text(&'a str),
-    /// Bytes in double quotes, escaped ([`Out::q`]): an item of a variable, a command.
-    Quoted(&'a [u8]),
-    /// A number in decimal.
-    Num(u32),
-    /// An error as `strerror` says it, with its name ([`Out::errno`]).
-    Errno(Errno),
-}
+/// What goes in place of a `%` of a template: the core's, whose templates these are.
+pub use landlocked_core::text::Arg;
 
 /// Writes one line: `landlocked-sandboxer: `, then `template` with each `%` replaced by the next
 /// of `args`.

@@ -74,13 +74,9 @@ impl fmt::Display for Error {
 
 /// The reason of a rule error, without the core's `rule N` prefix.
 fn write_rule_error(f: &mut fmt::Formatter<'_>, e: &landlocked_core::Error) -> fmt::Result {
-    use landlocked_core::Error as E;
-    match *e {
-        E::InvalidPath { errno: Errno::EINVAL, .. } => f.write_str("the path contains a NUL byte"),
-        E::InvalidPath { errno, .. } => write!(f, "invalid path: {errno}"),
-        E::OpenPath { errno, .. } => write!(f, "cannot open: {errno}"),
-        E::AddRule { errno, .. } => write!(f, "the kernel refused the rule: {errno}"),
-        ref other => write!(f, "{other}"),
+    match e.message() {
+        Some((template, arg)) => landlocked_core::text::write(f, template, &[arg]),
+        None => write!(f, "{e}"),
     }
 }
 

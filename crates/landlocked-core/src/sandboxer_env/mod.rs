@@ -157,31 +157,8 @@ pub enum EnvError<'a> {
 
 impl fmt::Display for EnvError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            EnvError::Missing(var) => {
-                write!(f, "{var} is not set (set it to the paths to allow, or to \"\" for none)")
-            }
-            EnvError::BadPort { variable, item } => {
-                write!(f, "{variable}: \"{}\" is not a port number", Bytes(item))
-            }
-            EnvError::PortOutOfRange { variable, item } => {
-                write!(f, "{variable}: port {} is out of range (0 to 65535)", Bytes(item))
-            }
-            EnvError::BadScope(item) => write!(
-                f,
-                "{LL_SCOPED}: unknown or duplicate scope \"{}\" (expected \"a\" and/or \"s\")",
-                Bytes(item)
-            ),
-            EnvError::BadForceLog(value) => {
-                write!(f, "{LL_FORCE_LOG}: unknown value \"{}\" (only \"1\" is)", Bytes(value))
-            }
-            EnvError::BadQuietAccess(item) => {
-                write!(f, "{LL_QUIET_ACCESS}: unknown access \"{}\"", Bytes(item))
-            }
-            EnvError::QuietAccessRequired(var) => {
-                write!(f, "{LL_QUIET_ACCESS} must be set (e.g. to \"all\") when {var} is used")
-            }
-        }
+        let (template, first, second) = self.message();
+        crate::text::write(f, template, &[first, second])
     }
 }
 

@@ -52,24 +52,17 @@ pub struct Explained<'s, 'a> {
 
 impl fmt::Display for Explained<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::text::{Filled, NEEDS_ABI, needs_abi};
+        // A rule's error names its variable and item, then says what went wrong with it.
         let source = self.error.rule().and_then(|i| self.env.source(i));
-        match (*self.error, source) {
-            (Error::OpenPath { errno, .. }, Some(s)) => write!(f, "{s}: cannot open: {errno}"),
-            (Error::InvalidPath { errno, .. }, Some(s)) => write!(f, "{s}: invalid path: {errno}"),
-            (Error::AddRule { errno, .. }, Some(s)) => {
-                write!(f, "{s}: the kernel refused the rule: {errno}")
+        if let (Some(s), Some((template, arg))) = (source, self.error.message()) {
+            return write!(f, "{s}: {}", Filled(template, &[arg]));
+        }
+        match (*self.error, self.env.required) {
+            (Error::AbiTooOld { required, found }, Some((abi, var))) if abi == required => {
+                Filled(NEEDS_ABI, &needs_abi(var, required, found)).fmt(f)
             }
-            (Error::AbiTooOld { required, found }, _)
-                if self.env.required.is_some_and(|(abi, _)| abi == required) =>
-            {
-                let (_, var) = self.env.required.unwrap_or((required, "?"));
-                write!(
-                    f,
-                    "{var} needs Landlock ABI {required} (Linux {}), this kernel has ABI {found}",
-                    required.first_kernel()
-                )
-            }
-            (error, _) => write!(f, "{error}"),
+            _ => write!(f, "{}", self.error),
         }
     }
 }
