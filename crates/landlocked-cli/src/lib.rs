@@ -49,10 +49,16 @@ pub(crate) fn write_stdout(text: &str) -> Result<(), Fail> {
         .map_err(|e| fail(format!("cannot write the output: {e}")))
 }
 
+/// One line on stderr; a stderr that cannot be written to is no reason to stop (nor to panic).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "landlocked: {line}");
+}
+
 /// One line on stderr, unless `quiet`.
 pub fn warn(quiet: bool, message: &str) {
     if !quiet {
-        eprintln!("landlocked: warning: {}", one_line(message));
+        say(&format!("warning: {}", one_line(message)));
     }
 }
 
@@ -96,7 +102,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("landlocked: {}", one_line(&f.message));
+            say(&one_line(&f.message));
             f.code
         }
     };

@@ -32,8 +32,10 @@ pub(crate) struct Object {
     /// it executes.
     pub interp: Option<PathBuf>,
     pub needed: Vec<Vec<u8>>,
-    pub rpath: Vec<Vec<u8>>,
-    pub runpath: Vec<Vec<u8>>,
+    /// The `DT_RPATH` string, the last of them as glibc keeps it.
+    pub rpath: Option<Vec<u8>>,
+    /// The `DT_RUNPATH` string, the last of them; even empty, it turns `DT_RPATH` off.
+    pub runpath: Option<Vec<u8>>,
 }
 
 impl Object {
@@ -170,7 +172,7 @@ const MAX_PHDRS_SIZE: u64 = 65536;
 const MAX_INTERP: u64 = 4096;
 /// Dynamic sections, counts and strings larger than these are not believed: no real object has
 /// one, and an adversary must not make the reader allocate or loop without end.
-const MAX_DYNAMIC: u64 = 1 << 20;
+const MAX_DYNAMIC: u64 = 64 << 10;
 const MAX_STRINGS: usize = 1024;
 const MAX_STRING: u64 = 4096;
 
@@ -231,8 +233,8 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
         file_type: header.e_type(endian),
         interp: None,
         needed: Vec::new(),
-        rpath: Vec::new(),
-        runpath: Vec::new(),
+        rpath: None,
+        runpath: None,
     };
     // The kernel takes the first PT_INTERP; the loader the last PT_DYNAMIC, at its address.
     let mut dynamic = None;
@@ -256,7 +258,7 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
     let Some((vaddr, memsz)) = dynamic else { return Ok(object) };
     let memsz: u64 = memsz;
     if memsz > MAX_DYNAMIC {
-        return Err(malformed("a dynamic section larger than 1 MiB"));
+        return Err(malformed("a dynamic section larger than 64 KiB"));
     }
     let (offset, in_file) = file_range::<H>(segments, endian, vaddr, memsz)
         .ok_or_else(|| malformed("the dynamic section is in no loaded segment"))?;
@@ -307,16 +309,10 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
         if tag == elf::DT_NEEDED {
             object.needed.push(string);
         } else if tag == elf::DT_RPATH {
-            object.rpath.extend(split_path_list(&string));
+            object.rpath = Some(string);
         } else {
-            object.runpath.extend(split_path_list(&string));
+            object.runpath = Some(string);
         }
     }
     Ok(object)
-}
-
-/// A colon-separated list of directories, as in `DT_RPATH`; empty entries are dropped, as the
-/// loader drops them.
-fn split_path_list(list: &[u8]) -> Vec<Vec<u8>> {
-    list.split(|&b| b == b':').filter(|s| !s.is_empty()).map(<[u8]>::to_vec).collect()
 }

@@ -17,8 +17,12 @@
 //!   its address as the loader finds it. A name with a `/` is that path (`$ORIGIN` and the other
 //!   tokens expanded); any other is searched as glibc does: `DT_RPATH` of the loading object and
 //!   of the objects that loaded it (where none has `DT_RUNPATH`), `LD_LIBRARY_PATH`,
-//!   `DT_RUNPATH`, the directories of `/etc/ld.so.conf` (what `ldconfig` caches), the default
-//!   ones; in each, first the `glibc-hwcaps` subdirectories this CPU can use. A candidate that
+//!   `DT_RUNPATH` (only the last `DT_RPATH` and `DT_RUNPATH` of an object count, an empty entry
+//!   is the working directory), the directories of `/etc/ld.so.conf` (what `ldconfig` caches),
+//!   the default ones; in each, the best `glibc-hwcaps` variant this CPU can use, else the
+//!   library itself, one file only. `$ORIGIN` is the program's real directory, or the directory
+//!   a library was found in. An ELF file the kernel would not execute is run by `/bin/sh`. A
+//!   `#!` line whose interpreter runs past what the kernel reads is no script. A candidate that
 //!   cannot be opened, is not a regular file, not ELF, malformed, or of another class, byte order
 //!   or machine is passed over, as the loader passes it over; only `ET_DYN` objects are
 //!   libraries. For musl's loader (`ld-musl-*`), `libc.so` is the loader itself and its path file
@@ -265,7 +269,12 @@ pub fn resolve_with(
     } else if elf::has_elf_magic(&head) {
         // The program's own headers: if they do not hold together, nothing is granted.
         let object = elf::read(program, file)?;
-        search.executable(program, object)?;
+        if object.is_executable() && runs_here(object.kind) {
+            search.executable(program, object)?;
+        } else {
+            // The kernel does not execute it (ENOEXEC): /bin/sh runs it, as for text.
+            search.interpreter(Path::new("/bin/sh"), program)?;
+        }
     } else {
         // ENOEXEC: run by /bin/sh, which landlocked chooses, not the file.
         search.interpreter(Path::new("/bin/sh"), program)?;
@@ -446,14 +455,18 @@ impl Search<'_> {
                 return Err(Error::TooDeep { path: item.path });
             }
             let kind = item.object.kind;
-            let origin = std::fs::canonicalize(&item.path)
-                .ok()
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-                .unwrap_or_else(|| PathBuf::from("."));
-            let rpath = expand_all(&item.object.rpath, &origin, kind);
-            let runpath = expand_all(&item.object.runpath, &origin, kind);
+            let origin = origin_of(&item.path, item.depth == 0);
+            let list = |string: &Option<Vec<u8>>| -> Result<Vec<PathBuf>, Error> {
+                let entries = string.as_deref().map(search_list).transpose().map_err(|()| {
+                    Error::Malformed { path: item.path.clone(), reason: TOO_MANY_DIRS.into() }
+                })?;
+                Ok(expand_all(&entries.unwrap_or_default(), &origin, kind))
+            };
+            let rpath = list(&item.object.rpath)?;
+            let runpath = list(&item.object.runpath)?;
             let mut dirs = Vec::new();
-            let chain = if runpath.is_empty() {
+            // A DT_RUNPATH, even empty, turns every DT_RPATH off, the loaders' too.
+            let chain = if item.object.runpath.is_none() {
                 let mut chain = rpath;
                 chain.extend(item.loaders_rpath.iter().cloned());
                 dedup(&mut chain);
@@ -509,8 +522,8 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// `name` in `dirs`: in the first directory holding a library of this kind, its variants
-    /// for this CPU (the loader takes the best one) and the library.
+    /// `name` in `dirs`: in the first directory holding a library of this kind, the one the
+    /// loader takes: the best of its variants for this CPU, else the library itself.
     fn search(
         &mut self,
         name: &OsStr,
@@ -518,23 +531,15 @@ impl Search<'_> {
         kind: Kind,
     ) -> Result<Vec<(PathBuf, Object, File)>, Error> {
         for dir in dirs {
-            let mut found = Vec::new();
-            for variant in hwcaps_subdirs(kind) {
-                let path = dir.join("glibc-hwcaps").join(variant).join(name);
+            let variants =
+                hwcaps_subdirs(kind).into_iter().map(|v| dir.join("glibc-hwcaps").join(v));
+            for place in variants.chain([dir.clone()]) {
+                let path = place.join(name);
                 if let Candidate::Object(o, f) = self.candidate(&path)? {
                     if o.is_library() && o.kind == kind {
-                        found.push((path, o, f));
+                        return Ok(vec![(path, o, f)]);
                     }
                 }
-            }
-            let path = dir.join(name);
-            if let Candidate::Object(o, f) = self.candidate(&path)? {
-                if o.is_library() && o.kind == kind {
-                    found.push((path, o, f));
-                }
-            }
-            if !found.is_empty() {
-                return Ok(found);
             }
         }
         Ok(Vec::new())
@@ -586,7 +591,12 @@ fn hwcaps_subdirs(kind: Kind) -> Vec<&'static str> {
     #[cfg(target_arch = "x86_64")]
     if kind.machine == object::elf::EM_X86_64 {
         use std::arch::is_x86_feature_detected as has;
-        let v2 = has!("cmpxchg16b")
+        // LAHF/SAHF in 64-bit mode, which std does not name: CPUID 0x80000001, ECX bit 0.
+        // SAFETY: CPUID exists on every x86-64 CPU.
+        #[allow(unused_unsafe)]
+        let lahf = unsafe { std::arch::x86_64::__cpuid(0x8000_0001) }.ecx & 1 == 1;
+        let v2 = lahf
+            && has!("cmpxchg16b")
             && has!("popcnt")
             && has!("sse3")
             && has!("sse4.1")
@@ -680,16 +690,63 @@ fn split_search_path(value: Option<&OsStr>) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Every search directory (or path) of `entries` with `$ORIGIN`, `$LIB` and `$PLATFORM`
-/// expanded (`$LIB` is `lib/<multiarch>` on Debian and `lib64` or `lib` elsewhere: both are
-/// tried).
-fn expand_all(entries: &[Vec<u8>], origin: &Path, kind: Kind) -> Vec<PathBuf> {
-    let libs: Vec<String> = multiarch(kind)
-        .map(|t| format!("lib/{t}"))
-        .into_iter()
-        .chain([if kind.is64 { "lib64" } else { "lib" }.to_string()])
+/// What an expanded search directory of glibc holds more than this.
+const TOO_MANY_DIRS: &str = "a search path of more than 256 directories";
+const MAX_SEARCH_DIRS: usize = 256;
+
+/// The entries of a `DT_RPATH` or `DT_RUNPATH` string: an empty one is the working directory,
+/// as for glibc. More than [`MAX_SEARCH_DIRS`] are not believed.
+fn search_list(string: &[u8]) -> Result<Vec<Vec<u8>>, ()> {
+    let entries: Vec<Vec<u8>> = string
+        .split(|&b| b == b':')
+        .map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() })
+        .take(MAX_SEARCH_DIRS + 1)
         .collect();
-    let platform = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86_64" };
+    if entries.len() > MAX_SEARCH_DIRS { Err(()) } else { Ok(entries) }
+}
+
+/// `$ORIGIN` of an object: for the program, the directory of its real path (glibc reads
+/// `/proc/self/exe`); for a library, the directory of the path it was found at.
+fn origin_of(path: &Path, program: bool) -> PathBuf {
+    let path = if program {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else if path.is_relative() {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `$PLATFORM` as glibc 2.36 sets it: on x86-64, `haswell` for a CPU with AVX2, BMI1, BMI2,
+/// LZCNT, MOVBE and POPCNT, else the kernel's `x86_64`; the machine's name elsewhere.
+fn platform() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let haswell = has!("avx2")
+            && has!("bmi1")
+            && has!("bmi2")
+            && has!("lzcnt")
+            && has!("movbe")
+            && has!("popcnt");
+        if haswell { "haswell" } else { "x86_64" }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        std::env::consts::ARCH
+    }
+}
+
+/// Every search directory (or path) of `entries` with `$ORIGIN`, `$LIB` and `$PLATFORM`
+/// expanded (`$LIB` is `lib/<multiarch>` where the system is multiarch, as Debian is, else
+/// `lib64` or `lib`).
+fn expand_all(entries: &[Vec<u8>], origin: &Path, kind: Kind) -> Vec<PathBuf> {
+    let multiarch_lib =
+        multiarch(kind).map(|t| format!("lib/{t}")).filter(|lib| Path::new("/").join(lib).is_dir());
+    let libs: Vec<String> =
+        vec![multiarch_lib.unwrap_or_else(|| if kind.is64 { "lib64" } else { "lib" }.to_string())];
+    let platform = platform();
     let mut out = Vec::new();
     for entry in entries {
         let with_origin = replace(entry, &["$ORIGIN", "${ORIGIN}"], origin.as_os_str().as_bytes());

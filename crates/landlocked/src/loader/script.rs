@@ -20,6 +20,17 @@ pub(crate) struct Shebang {
 /// empty interpreter is none.
 pub(crate) fn shebang(head: &[u8]) -> Option<Shebang> {
     let rest = head.strip_prefix(b"#!")?;
+    // A line the kernel read no end of: if the interpreter's name reaches the end of what it
+    // read (no blank or NUL after it), the name is taken as cut short, and the file is not run
+    // as a script (ENOEXEC). A shorter file is padded with NULs, which end the name.
+    if head.len() >= HEAD && !head[..HEAD].contains(&b'\n') {
+        let blank = |b: &u8| *b == b' ' || *b == b'\t';
+        let start = rest.iter().position(|b| !blank(b))?;
+        let name = &rest[start..HEAD - 2];
+        if !name.iter().any(|&b| blank(&b) || b == 0) {
+            return None;
+        }
+    }
     let line = match rest.iter().position(|&b| b == b'\n' || b == 0) {
         Some(end) => &rest[..end],
         None => rest,
@@ -45,7 +56,19 @@ pub(crate) fn env_program(argument: &[u8]) -> Option<&[u8]> {
     let Some(words) = split else {
         return (!argument.starts_with(b"-")).then_some(argument);
     };
-    let mut words = words.split(|b| *b == b' ' || *b == b'\t').filter(|w| !w.is_empty());
+    // `-S` has its own syntax: escapes (`\_` is a blank), quotes, comments, `${VAR}`. Only
+    // plain words and `\_` are followed; anything else cannot be told for sure.
+    if words.iter().any(|&b| matches!(b, b'"' | b'\'' | b'#' | b'$'))
+        || words.windows(2).any(|w| w[0] == b'\\' && w[1] != b'_')
+        || words.last() == Some(&b'\\')
+    {
+        return None;
+    }
+    let is_blank = |w: &[u8]| w == b" " || w == b"\t";
+    let mut words = words
+        .split(|b| *b == b' ' || *b == b'\t')
+        .flat_map(|w| SplitEscape(Some(w)))
+        .filter(|w| !w.is_empty() && !is_blank(w));
     while let Some(word) = words.next() {
         if word == b"--" {
             return words.find(|w| !w.contains(&b'='));
@@ -57,10 +80,12 @@ pub(crate) fn env_program(argument: &[u8]) -> Option<&[u8]> {
             };
             match name {
                 b"ignore-environment" | b"null" | b"debug" => {}
-                b"unset" | b"chdir" if value.is_none() => {
+                // A new working directory changes what a relative name means: not followed.
+                b"chdir" => return None,
+                b"unset" if value.is_none() => {
                     words.next()?;
                 }
-                b"unset" | b"chdir" | b"block-signal" | b"default-signal" | b"ignore-signal" => {}
+                b"unset" | b"block-signal" | b"default-signal" | b"ignore-signal" => {}
                 _ => return None,
             }
         } else if let Some(cluster) = word.strip_prefix(b"-") {
@@ -69,7 +94,8 @@ pub(crate) fn env_program(argument: &[u8]) -> Option<&[u8]> {
             for (i, &c) in cluster.iter().enumerate() {
                 match c {
                     b'i' | b'0' | b'v' => {}
-                    b'u' | b'C' => {
+                    b'C' => return None,
+                    b'u' => {
                         if i + 1 == cluster.len() {
                             words.next()?;
                         }
@@ -83,6 +109,23 @@ pub(crate) fn env_program(argument: &[u8]) -> Option<&[u8]> {
         }
     }
     None
+}
+
+/// A word of `env -S` split at its `\_` escapes (each a blank).
+struct SplitEscape<'a>(Option<&'a [u8]>);
+
+impl<'a> Iterator for SplitEscape<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0?;
+        match rest.windows(2).position(|w| w == b"\\_") {
+            Some(at) => {
+                self.0 = Some(&rest[at + 2..]);
+                Some(&rest[..at])
+            }
+            None => self.0.take(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -110,13 +153,27 @@ mod tests {
         assert_eq!(env_program(b"-i python3"), None);
         // Options that take a value: the value is not the program.
         assert_eq!(env_program(b"-S -u passwd true"), Some(&b"true"[..]));
-        assert_eq!(env_program(b"-S -C /tmp -i A=1 prog"), Some(&b"prog"[..]));
+        assert_eq!(env_program(b"-S -C /tmp -i A=1 prog"), None);
         assert_eq!(env_program(b"-S -upasswd prog"), Some(&b"prog"[..]));
-        assert_eq!(env_program(b"-S --unset=PATH --chdir /x prog"), Some(&b"prog"[..]));
+        assert_eq!(env_program(b"-S --unset=PATH -u HOME prog"), Some(&b"prog"[..]));
+        assert_eq!(env_program(b"-S --chdir /x prog"), None);
+        // \_ is a blank; other escapes, quotes, comments and variables are not followed.
+        assert_eq!(env_program(b"-S A=1\\_true /usr/bin/passwd"), Some(&b"true"[..]));
+        assert_eq!(env_program(b"-S \"prog\" x"), None);
+        assert_eq!(env_program(b"-S prog\\cx"), None);
+        assert_eq!(env_program(b"-S ${X} prog"), None);
+        assert_eq!(env_program(b"-S prog #c"), None);
         assert_eq!(env_program(b"-S -- A=1 prog"), Some(&b"prog"[..]));
         assert_eq!(env_program(b"-S --frobnicate prog"), None);
         assert_eq!(env_program(b"-S -x prog"), None);
         assert_eq!(env_program(b"-S -u"), None);
+        // A name the kernel read no end of is no interpreter: the file is not a script.
+        let mut long = b"#!".to_vec();
+        long.extend([b'/'; 300]);
+        assert_eq!(shebang(&long[..HEAD]), None);
+        let mut spaced = b"#!/bin/sh ".to_vec();
+        spaced.extend([b'x'; 300]);
+        assert_eq!(shebang(&spaced[..HEAD]).unwrap().interpreter, PathBuf::from("/bin/sh"));
         // A NUL ends the line, as in the kernel.
         assert_eq!(shebang(b"#!/bin/sh\0junk\n").unwrap().interpreter, PathBuf::from("/bin/sh"));
     }
