@@ -12,6 +12,8 @@
 //!   is and is not enforced. Best effort or strict, a minimum ABI, no_new_privs, every thread.
 //! - [`sandboxer_env`]: the kernel sample sandboxer's `LL_*` variables as a policy and its
 //!   rules, parsed in place.
+//! - [`seccomp`]: installing a seccomp filter program built elsewhere, with raw syscalls (the
+//!   std crate compiles its filters; this installs them between `fork` and `exec`).
 //! - The small set of other syscalls a sandboxer needs ([`fs`], [`process`]), with an [`Errno`]
 //!   type and file descriptors ([`OwnedFd`], [`BorrowedFd`]) that never hold -1.
 #![no_std]
@@ -42,6 +44,7 @@ pub mod restrict;
 pub mod rule;
 pub mod ruleset;
 pub mod sandboxer_env;
+pub mod seccomp;
 pub mod text;
 pub mod uapi;
 

@@ -276,6 +276,7 @@ pub fn negotiate_summary(
         no_new_privs,
         rules: RuleCounts::default(),
         errata_missing: errata_missing(abi, kernel.errata, fs_sent, net_sent, scoped_sent),
+        sockets_filtered: false,
     };
     if strict {
         let missing = report.missing();
@@ -347,6 +348,7 @@ fn without_landlock(policy: &Policy, rules: &RulesSummary, kernel: &Kernel) -> P
             no_new_privs,
             rules: RuleCounts::default(),
             errata_missing: Errata::empty(),
+            sockets_filtered: false,
         },
     }
 }

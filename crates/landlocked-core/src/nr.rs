@@ -3,7 +3,7 @@
 
 pub use sc::nr::{
     CLOSE, EXECVE, EXIT_GROUP, FACCESSAT, GETDENTS64, GETPID, GETTID, KILL, OPENAT, PRCTL, READ,
-    STATX, UNSHARE, WRITE,
+    SECCOMP, STATX, UNSHARE, WRITE,
 };
 
 /// `landlock_create_ruleset`, the same number on every architecture (unified table, Linux 5.13).
@@ -22,5 +22,6 @@ mod tests {
         assert_eq!(super::LANDLOCK_RESTRICT_SELF as i64, libc::SYS_landlock_restrict_self);
         assert_eq!(super::OPENAT as i64, libc::SYS_openat);
         assert_eq!(super::STATX as i64, libc::SYS_statx);
+        assert_eq!(super::SECCOMP as i64, libc::SYS_seccomp);
     }
 }

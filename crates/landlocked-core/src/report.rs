@@ -179,6 +179,10 @@ pub struct Report {
     pub rules: RuleCounts,
     /// Known errata that concern this domain and that the kernel has not fixed.
     pub errata_missing: Errata,
+    /// Set by a caller that also denies, with seccomp, the sockets Landlock does not cover (the
+    /// `landlocked` crate does): TCP rules then leave nothing out
+    /// ([`Report::tcp_leaves_out_mptcp`] is false).
+    pub sockets_filtered: bool,
 }
 
 impl Report {
@@ -220,6 +224,7 @@ impl Report {
     pub fn tcp_leaves_out_mptcp(&self) -> bool {
         self.net.enforced.intersects(AccessNet::TCP)
             && self.kernel.errata.contains(Errata::TCP_SOCKET_IDENTIFICATION)
+            && !self.sockets_filtered
     }
 
     /// The unfixed errata of the domain that weaken it (see [`Errata::WEAKENING`]).
