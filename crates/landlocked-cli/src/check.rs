@@ -25,6 +25,17 @@ fn missing_json(m: &Missing) -> Value {
     })
 }
 
+fn seccomp_json(s: &landlocked::SeccompReport) -> Value {
+    let coverage = |c: &landlocked::Coverage<bool>| json!({ "requested": c.requested, "enforced": c.enforced });
+    json!({
+        "available": s.available,
+        "net": names(s.net.names()),
+        "sockets": coverage(&s.sockets),
+        "syscall_filter": coverage(&s.syscall_filter),
+        "filters": s.filters,
+    })
+}
+
 pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
     let (json, file) = (args.json, args.policy.as_path());
     let policy = match PolicyFile::load(file) {
@@ -90,6 +101,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
             "errata_unfixed": names(core.errata_missing.names()),
             "errata_weakening": names(core.errata_weakening().names()),
             "tcp_leaves_out_mptcp": core.tcp_leaves_out_mptcp(),
+            "seccomp": seccomp_json(report.seccomp()),
             "missing_paths": missing_paths,
         });
         let mut out = String::new();
@@ -120,9 +132,16 @@ pub fn check(args: &CheckArgs) -> Result<i32, Fail> {
     match report.status() {
         Status::Full => emit!(out, "this kernel ({here}) would enforce it fully"),
         Status::Partial => {
-            emit!(out, "this kernel ({here}) would enforce it partly, not: {}", report.missing())
+            emit!(
+                out,
+                "this kernel ({here}) would enforce it partly, not: {}",
+                report.missing_text()
+            )
         }
         _ => emit!(out, "this kernel ({here}) would not enforce it at all"),
+    }
+    if report.seccomp().is_active() {
+        emit!(out, "{}", report.seccomp_text());
     }
     if report.domain().tcp_leaves_out_mptcp() {
         emit!(out, "caveat: {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use landlocked::{Abi, Scope};
+use landlocked::{Abi, DenyAction, Scope, SyscallFilter};
 
 /// Landlock sandboxing from the command line.
 #[derive(Debug, Parser)]
@@ -158,10 +158,25 @@ pub struct RunArgs {
     #[arg(long, visible_alias = "log-disable-subdomains", help_heading = "Logging")]
     pub log_subdomains_off: bool,
 
+    /// Allow only these syscalls and @groups, or after ~ deny them: systemd's
+    /// SystemCallFilter= ("@system-service", "~@mount @swap:ENOSYS"); repeatable, each later
+    /// one adding to the first or taking from it. On x86_64 the i386 and x32 entry points are
+    /// killed. landlocked status --syscall-groups lists the groups
+    #[arg(long, allow_hyphen_values = true, value_name = "SPEC", help_heading = "Syscalls", value_parser = syscall_filter_line)]
+    pub syscall_filter: Vec<String>,
+    /// What a denied syscall gets: an error name or number (EPERM, the default), or kill
+    /// (SIGSYS), as SystemCallErrorNumber=
+    #[arg(long, allow_hyphen_values = true, value_name = "ERRNO", help_heading = "Syscalls", requires = "syscall_filter", value_parser = deny_action)]
+    pub syscall_errno: Option<DenyAction>,
+
     /// Do not say on stderr what the kernel cannot enforce or which paths were skipped
     /// (Landlock missing entirely is always said)
-    #[arg(long, help_heading = "Output")]
+    #[arg(long, help_heading = "Output", conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Say on stderr, before running COMMAND, what is enforced and by which layer (Landlock,
+    /// seccomp)
+    #[arg(long, short, help_heading = "Output")]
+    pub verbose: bool,
 
     /// The command and its arguments
     #[arg(value_name = "COMMAND", required = true, trailing_var_arg = true)]
@@ -183,6 +198,10 @@ pub struct StatusArgs {
     /// The same as a JSON object
     #[arg(long)]
     pub json: bool,
+    /// List the syscall groups of --syscall-filter instead, with their members on this
+    /// architecture
+    #[arg(long)]
+    pub syscall_groups: bool,
 }
 
 /// `landlocked check`.
@@ -293,6 +312,17 @@ fn scopes(value: &str) -> Result<Scope, String> {
         };
     }
     Ok(scopes)
+}
+
+/// One `--syscall-filter` line, checked alone (they are merged in order later).
+fn syscall_filter_line(line: &str) -> Result<String, String> {
+    SyscallFilter::parse(line)
+        .map(|_| line.to_owned())
+        .map_err(|e| format!("--syscall-filter {line:?}: {e} (landlocked status --syscall-groups)"))
+}
+
+fn deny_action(text: &str) -> Result<DenyAction, String> {
+    text.parse().map_err(|e| format!("--syscall-errno: {e}"))
 }
 
 fn min_abi(text: &str) -> Result<Abi, String> {

@@ -69,6 +69,7 @@ fn one_line(message: &str) -> String {
 fn dispatch(cli: Cli) -> Result<i32, Fail> {
     match cli.command {
         Command::Run(args) => run::run(*args),
+        Command::Status(args) if args.syscall_groups => status::syscall_groups(args.json),
         Command::Status(args) => status::status(args.json),
         Command::Check(args) => check::check(&args),
         Command::Completions(args) => {

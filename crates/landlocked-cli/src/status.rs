@@ -1,7 +1,7 @@
 //! `landlocked status`: what the running kernel offers, asked of the kernel itself (the
 //! `landlock_create_ruleset` version and errata queries), not of securityfs.
 
-use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, Support};
+use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, Support, SyscallFilter};
 use landlocked_core::{AddRuleFlags, Errata, Kernel};
 
 use crate::Fail;
@@ -79,6 +79,7 @@ pub fn status(json: bool) -> Result<i32, Fail> {
     let abi = kernel.support.abi();
     let release = kernel_release();
     let errata_known = abi.map_or(Errata::empty(), Errata::for_abi);
+    let seccomp = landlocked::seccomp::available();
     if json {
         let (version, abi_num) = match kernel.support {
             Support::Available { abi, version } => (json!(version), json!(abi.version())),
@@ -105,6 +106,7 @@ pub fn status(json: bool) -> Result<i32, Fail> {
             "kernel_release": release,
             "errata_fixed": kernel.errata.bits(),
             "errata": errata,
+            "seccomp": seccomp.is_ok(),
         });
         for (_, key, list) in features(abi) {
             let here: serde_json::Map<String, Value> =
@@ -137,8 +139,22 @@ pub fn status(json: bool) -> Result<i32, Fail> {
         emit!(out, "errata fixed:    {}", kernel.errata);
         let tcp_only = kernel.errata.contains(Errata::TCP_SOCKET_IDENTIFICATION);
         if tcp_only && abi.is_some_and(|a| !AccessNet::for_abi(a).is_empty()) {
-            emit!(out, "caveat:          {}", landlocked_core::report::TCP_LEAVES_OUT_MPTCP);
+            let closed =
+                if seccomp.is_ok() { "; landlocked run denies them with seccomp" } else { "" };
+            emit!(
+                out,
+                "caveat:          {}{closed}",
+                landlocked_core::report::TCP_LEAVES_OUT_MPTCP
+            );
         }
+    }
+    match seccomp {
+        Ok(()) => emit!(
+            out,
+            "seccomp:         filters available (the network where Landlock falls short, \
+             --syscall-filter)"
+        ),
+        Err(e) => emit!(out, "seccomp:         no filters ({e}; CONFIG_SECCOMP_FILTER)"),
     }
     for (title, _, list) in features(abi) {
         emit!(out);
@@ -163,6 +179,42 @@ pub fn status(json: bool) -> Result<i32, Fail> {
                 "does not apply".to_string()
             };
             emit!(out, "  {:<2} {:<28} {state}", i + 1, name);
+        }
+    }
+    crate::write_stdout(&out)?;
+    Ok(0)
+}
+
+/// `landlocked status --syscall-groups`: the groups of `--syscall-filter`, each with its help
+/// text and what it holds on this architecture.
+pub fn syscall_groups(json: bool) -> Result<i32, Fail> {
+    let groups: Vec<(&str, &str, Vec<&str>)> = SyscallFilter::groups()
+        .map(|(name, help)| (name, help, SyscallFilter::group_members(name).unwrap_or_default()))
+        .collect();
+    let mut out = String::new();
+    if json {
+        let doc: serde_json::Map<String, Value> = groups
+            .iter()
+            .map(|(name, help, members)| {
+                (name.to_string(), json!({ "help": help, "members": members }))
+            })
+            .collect();
+        emit!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        for (name, help, members) in &groups {
+            emit!(out, "{name}");
+            emit!(out, "    # {help}");
+            let mut line = String::from("   ");
+            for member in members {
+                if line.len() + member.len() > 96 {
+                    emit!(out, "{line}");
+                    line = String::from("   ");
+                }
+                line.push(' ');
+                line.push_str(member);
+            }
+            emit!(out, "{line}");
+            emit!(out);
         }
     }
     crate::write_stdout(&out)?;

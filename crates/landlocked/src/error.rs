@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use landlocked_core::Errno;
 
 use crate::rule::Rule;
+use crate::seccomp::SeccompError;
 
 /// A failure to build or enforce a sandbox. When it is returned, the calling process has not
 /// been restricted, except for [`landlocked_core::Error::RestrictSelf`] and
-/// [`landlocked_core::Error::NoNewPrivs`] inside [`Error::Enforce`], which only enforcement
-/// itself can raise.
+/// [`landlocked_core::Error::NoNewPrivs`] inside [`Error::Enforce`] and for
+/// [`SeccompError::Install`], which only enforcement itself can raise.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -29,6 +30,8 @@ pub enum Error {
     Enforce(landlocked_core::Error),
     /// A policy file cannot be read or is malformed.
     Policy(PolicyError),
+    /// The seccomp layer cannot be built or installed.
+    Seccomp(SeccompError),
 }
 
 impl Error {
@@ -36,7 +39,10 @@ impl Error {
     pub fn errno(&self) -> Option<Errno> {
         match self {
             Error::Rule { source, .. } | Error::Enforce(source) => source.errno(),
-            Error::Policy(_) => None,
+            Error::Seccomp(SeccompError::Unavailable(errno) | SeccompError::Install(errno)) => {
+                Some(*errno)
+            }
+            Error::Policy(_) | Error::Seccomp(_) => None,
         }
     }
 
@@ -68,6 +74,7 @@ impl fmt::Display for Error {
             }
             Error::Enforce(e) => write!(f, "{e}"),
             Error::Policy(e) => write!(f, "{e}"),
+            Error::Seccomp(e) => write!(f, "{e}"),
         }
     }
 }
@@ -85,6 +92,7 @@ impl std::error::Error for Error {
         match self {
             Error::Rule { source, .. } | Error::Enforce(source) => Some(source),
             Error::Policy(e) => Some(e),
+            Error::Seccomp(e) => Some(e),
         }
     }
 }

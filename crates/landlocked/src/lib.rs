@@ -26,6 +26,7 @@ mod prepare;
 mod report;
 mod rule;
 mod sandbox;
+pub mod seccomp;
 
 pub use command::CommandExt;
 pub use error::{Error, PolicyError};
@@ -43,6 +44,9 @@ pub use prepare::Prepared;
 pub use report::{Report, Skipped};
 pub use rule::{Grant, HeldFd, Rule, Target};
 pub use sandbox::Sandbox;
+pub use seccomp::{
+    CompiledFilter, DenyAction, SeccompError, SeccompReport, SyscallFilter, SyscallFilterError,
+};
 
 use std::path::Path;
 

@@ -6,14 +6,15 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 
 use landlocked_core::{
-    AccessFs, AccessNet, Errno, Handled, Kernel, PathSource, Plan, Policy, Ruleset, Scope,
-    SkipReason,
+    AccessFs, AccessNet, Compat, Errno, Handled, Kernel, PathSource, Plan, Policy, RulesSummary,
+    Ruleset, Scope, SkipReason, Threads, negotiate_summary,
 };
 
 use crate::error::Error;
 use crate::report::{Report, Skipped};
 use crate::rule::{Grant, Rule};
 use crate::sandbox::Sandbox;
+use crate::seccomp::{self, SeccompError};
 
 /// The core's policy for `sandbox` on `kernel`: what [`Sandbox::restrict_net`] and
 /// [`Sandbox::scope`] asked on top of everything supported, and the pinned ABI's limits.
@@ -81,15 +82,35 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     let pin = sandbox.pinned;
     let all_rules: Vec<landlocked_core::Rule<'_>> =
         rules.iter().map(|r| core_rule(r, pin)).collect();
-    let policy = effective_policy(sandbox, kernel);
+    let enforce_error = |e: landlocked_core::Error| match e.rule() {
+        Some(i) => rule_error(i, e),
+        None => Error::Enforce(e),
+    };
+    let summary =
+        RulesSummary::of(all_rules.as_slice(), kernel.support.abi()).map_err(enforce_error)?;
+    let requested = effective_policy(sandbox, kernel);
+    let layers = layers(sandbox, &requested, &summary, kernel)?;
     // The core decides which granted rights count as requested: a read-write group's
     // `resolve_unix` on ABI 7 does not, `--unix` alone does (see `RulesSummary`).
-    let plan = landlocked_core::negotiate(&policy, all_rules.as_slice(), kernel).map_err(|e| {
-        match e.rule() {
-            Some(i) => rule_error(i, e),
-            None => Error::Enforce(e),
+    let unavailable =
+        layers.unavailable.map(|errno| Error::Seccomp(SeccompError::Unavailable(errno)));
+    let plan = match (negotiate_summary(&layers.landlock, &summary, kernel), unavailable) {
+        // Landlock has nothing to do because the request was seccomp's: say why that fails.
+        (
+            Err(
+                landlocked_core::Error::NothingToRestrict
+                | landlocked_core::Error::NothingEnforceable { .. },
+            ),
+            Some(e),
+        ) => return Err(e),
+        (result, unavailable) => {
+            let plan = result.map_err(enforce_error)?;
+            if let Some(e) = unavailable {
+                return Err(e);
+            }
+            plan
         }
-    })?;
+    };
     let present_rules: Vec<landlocked_core::Rule<'_>> =
         present.iter().map(|&i| all_rules[i]).collect();
     let recorder = Recorder { rules: &present_rules, skipped: RefCell::new(Vec::new()) };
@@ -108,8 +129,85 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     }
     let counts = ruleset.as_ref().map(Ruleset::counts).unwrap_or_default();
     // What a freshly forked child gets; `restrict_self` re-checks threads in-process.
-    let expected = plan.expected_report(counts);
-    Ok(Prepared { plan, ruleset, expected: Report { inner: expected, skipped } })
+    let mut expected = plan.expected_report(counts);
+    expected.sockets_filtered = layers.seccomp.report.sockets.enforced;
+    let expected = Report { inner: expected, skipped, seccomp: layers.seccomp.report };
+    if layers.strict_here {
+        // The core was told best effort, having nothing of its own to enforce: what it would
+        // have refused is refused here.
+        let missing = expected.missing();
+        if !missing.is_empty() {
+            return Err(Error::Enforce(match kernel.support.abi() {
+                Some(abi) => landlocked_core::Error::Unsupported { abi, missing },
+                None => landlocked_core::Error::Unavailable(kernel.support),
+            }));
+        }
+    }
+    let all_threads = requested.threads() == Threads::Process;
+    Ok(Prepared { plan, ruleset, expected, filters: layers.seccomp.filters, all_threads })
+}
+
+/// The sandbox split between the two layers.
+struct Layers {
+    /// What Landlock is asked for: the request without what seccomp enforces in its place.
+    landlock: Policy,
+    seccomp: seccomp::Plan,
+    /// The request was strict, but the core was told best effort (see [`layers`]).
+    strict_here: bool,
+    /// seccomp is needed and this kernel cannot install filters: why.
+    unavailable: Option<Errno>,
+}
+
+/// Decides what seccomp does and what is left to Landlock.
+///
+/// A network protocol that Landlock cannot restrict on this kernel, with no port allowed, is
+/// seccomp's ([`seccomp::net::covered`]): it leaves Landlock's request, so that it is neither
+/// reported missing nor refused in strict mode. When that leaves Landlock nothing at all (a
+/// network-only sandbox before ABI 4, a syscall filter alone), a missing Landlock or an empty
+/// domain is no reason to refuse: seccomp is the sandbox. Only an explicitly empty filesystem
+/// and scope request counts as nothing: everything-supported on a kernel without Landlock is
+/// still a request that cannot be met.
+fn layers(
+    sandbox: &Sandbox,
+    requested: &Policy,
+    summary: &RulesSummary,
+    kernel: &Kernel,
+) -> Result<Layers, Error> {
+    let relaxed =
+        requested.with_compat(Compat::BestEffort).with_require_domain(false).with_min_abi(None);
+    // Pure and infallible with nothing demanded: what Landlock alone would request and enforce.
+    let alone = negotiate_summary(&relaxed, summary, kernel).map_err(Error::Enforce)?.report;
+    let available = seccomp::available();
+    // Without seccomp, a syscall filter is refused unless plain best effort, and strict mode
+    // refuses the network's completion too; after Landlock's own refusals, which name more.
+    let strict = requested.compat() == Compat::Strict;
+    let needed = match &sandbox.syscall_filter {
+        Some(_) => strict || requested.require_domain(),
+        None => strict && sandbox.network_seccomp && !alone.net.requested.is_empty(),
+    };
+    let unavailable = available.err().filter(|_| needed);
+    let network = (sandbox.network_seccomp && !alone.net.requested.is_empty()).then(|| {
+        let granted = summary.net;
+        seccomp::net::covered(alone.net.requested, alone.net.missing(), granted)
+    });
+    let seccomp = seccomp::plan(available.is_ok(), network, sandbox.syscall_filter.as_ref())
+        .map_err(Error::Seccomp)?;
+    let covered = seccomp.report.net;
+    let mut landlock = *requested;
+    if !covered.is_empty() {
+        landlock = landlock.with_net(Handled::Only(alone.net.requested.difference(covered)));
+    }
+    let nothing = AccessFs::empty();
+    let landlock_has_nothing = requested.fs() == Handled::Only(nothing)
+        && summary.fs.is_empty()
+        && requested.scoped() == Handled::Only(Scope::empty())
+        && alone.net.requested.difference(covered).is_empty();
+    let mut strict_here = false;
+    if landlock_has_nothing && seccomp.report.is_active() {
+        strict_here = requested.compat() == Compat::Strict;
+        landlock = landlock.with_compat(Compat::BestEffort).with_require_domain(false);
+    }
+    Ok(Layers { landlock, seccomp, strict_here, unavailable })
 }
 
 /// A rule as the enforcement core takes it, borrowing the path's bytes or the descriptor; with
@@ -185,6 +283,9 @@ pub struct Prepared {
     plan: Plan,
     ruleset: Option<Ruleset>,
     expected: Report,
+    filters: seccomp::Filters,
+    /// Whether the seccomp filters go on every thread (`TSYNC`), as the policy asks.
+    all_threads: bool,
 }
 
 impl Prepared {
@@ -194,27 +295,31 @@ impl Prepared {
         &self.expected
     }
 
-    /// Enforces the sandbox on the calling process. Irreversible.
+    /// Enforces the sandbox on the calling process: Landlock (and no_new_privs), then the
+    /// seccomp filters. Irreversible.
     pub fn restrict_self(self) -> Result<Report, Error> {
-        let inner = match &self.ruleset {
+        let mut inner = self.enforce_landlock().map_err(Error::Enforce)?;
+        self.filters
+            .install(self.all_threads)
+            .map_err(|errno| Error::Seccomp(SeccompError::Install(errno)))?;
+        inner.sockets_filtered = self.expected.inner.sockets_filtered;
+        Ok(Report { inner, skipped: self.expected.skipped, seccomp: self.expected.seccomp })
+    }
+
+    fn enforce_landlock(&self) -> Result<landlocked_core::Report, landlocked_core::Error> {
+        match &self.ruleset {
             Some(ruleset) => ruleset.enforce(),
             None => landlocked_core::enforce::without_domain(&self.plan),
         }
-        .map_err(Error::Enforce)?;
-        Ok(Report { inner, skipped: self.expected.skipped })
     }
 
     /// The same, between `fork` and `exec`: raw syscalls only, no allocation, the error as an
     /// errno.
     pub(crate) fn enforce_in_child(&self) -> io::Result<()> {
-        let result = match &self.ruleset {
-            Some(ruleset) => ruleset.enforce(),
-            None => landlocked_core::enforce::without_domain(&self.plan),
-        };
-        match result {
-            Ok(_) => Ok(()),
-            // A failure without an errno of its own cannot happen in a child; EPERM stands in.
-            Err(e) => Err(io::Error::from_raw_os_error(e.errno().unwrap_or(Errno::EPERM).raw())),
-        }
+        let errno = |e: Errno| io::Error::from_raw_os_error(e.raw());
+        // A failure without an errno of its own cannot happen in a child; EPERM stands in.
+        let _report =
+            self.enforce_landlock().map_err(|e| errno(e.errno().unwrap_or(Errno::EPERM)))?;
+        self.filters.install(self.all_threads).map_err(errno)
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use landlocked_core::{Errno, Kernel, Missing, Status, Support};
 
 use crate::rule::Rule;
+use crate::seccomp::{self, SeccompReport};
 
 /// A rule left out because its path could not be opened (with
 /// [`crate::Sandbox::ignore_missing`]).
@@ -17,28 +18,44 @@ pub struct Skipped {
     pub errno: Errno,
 }
 
-/// What the kernel enforces of a sandbox: fully, partly (and what is missing), or not at all.
+/// What the kernel enforces of a sandbox, by Landlock and by seccomp: fully, partly (and what
+/// is missing), or not at all.
 #[must_use = "the sandbox may be partial or absent: check the report's status"]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub(crate) inner: landlocked_core::Report,
     pub(crate) skipped: Vec<Skipped>,
+    pub(crate) seccomp: SeccompReport,
 }
 
 impl Report {
-    /// Full, partial or not enforced.
+    /// Full (everything requested is enforced by one layer or the other), partial, or not
+    /// enforced (neither a Landlock domain nor a seccomp filter).
     pub fn status(&self) -> Status {
-        self.inner.status()
+        if !self.inner.domain && !self.seccomp.is_active() {
+            Status::NotEnforced
+        } else if self.inner.missing().is_empty() && !self.seccomp.has_missing() {
+            Status::Full
+        } else {
+            Status::Partial
+        }
     }
 
     /// Whether everything requested is enforced.
     pub fn is_fully_enforced(&self) -> bool {
-        self.inner.is_fully_enforced()
+        self.status() == Status::Full
     }
 
-    /// Everything requested that is not enforced.
+    /// What was asked of Landlock and is not enforced. Network rights enforced by seccomp
+    /// instead are not asked of Landlock (see [`Report::seccomp`]).
     pub fn missing(&self) -> Missing {
         self.inner.missing()
+    }
+
+    /// What the seccomp layer enforces: the network rights it takes over from Landlock, the
+    /// other sockets, the syscall filter.
+    pub fn seccomp(&self) -> &SeccompReport {
+        &self.seccomp
     }
 
     /// The kernel the sandbox was negotiated with.
@@ -60,7 +77,7 @@ impl Report {
     /// One line saying what is not enforced, or `None` when everything is: what a program
     /// should tell its user (`Landlock ABI 7: partly enforced, not enforced: net: bind_udp`).
     /// A domain enforced in full is still warned about when the kernel weakens it: TCP rules that
-    /// leave MPTCP out, unfixed errata that widen rights.
+    /// leave MPTCP out (unless seccomp denies those sockets), unfixed errata that widen rights.
     pub fn warning(&self) -> Option<String> {
         let here = abi_text(self.inner.kernel.support);
         let mut caveats = Vec::new();
@@ -80,10 +97,16 @@ impl Report {
                 Some(format!("this kernel ({here}) enforces the sandbox, but {caveats}"))
             }
             Status::Partial => {
-                let mut line = format!(
-                    "this kernel ({here}) cannot enforce all of the sandbox, not enforced: {}",
-                    self.missing()
-                );
+                let mut line = match self.inner.kernel.support {
+                    Support::Available { .. } => {
+                        format!("this kernel ({here}) cannot enforce all of the sandbox, ")
+                    }
+                    other => format!("Landlock is {other}: "),
+                };
+                line.push_str(&format!("not enforced: {}", self.missing_text()));
+                if self.seccomp.is_active() {
+                    line.push_str(&format!("; {}", self.seccomp_text()));
+                }
                 if !caveats.is_empty() {
                     line.push_str(&format!("; {caveats}"));
                 }
@@ -95,11 +118,55 @@ impl Report {
                 }
                 Support::Available { .. } => format!(
                     "this kernel ({here}) can enforce none of the sandbox ({}): running unsandboxed",
-                    self.missing()
+                    self.missing_text()
                 ),
                 other => format!("Landlock is {other}: running unsandboxed"),
             }),
         }
+    }
+
+    /// Everything missing, from either layer, as the warning says it: Landlock's parts, then
+    /// seccomp's (`net: bind_udp; other sockets and io_uring (no seccomp filters)`).
+    pub fn missing_text(&self) -> String {
+        let missing = self.missing();
+        let landlock = (!missing.is_empty()).then(|| missing.to_string());
+        landlock.into_iter().chain(self.seccomp_missing()).collect::<Vec<_>>().join("; ")
+    }
+
+    /// What was asked of seccomp on a kernel that has no seccomp filters.
+    fn seccomp_missing(&self) -> Option<String> {
+        let s = &self.seccomp;
+        let unavailable = |c: &landlocked_core::Coverage<bool>| c.requested && !c.enforced;
+        let parts: Vec<&str> = [
+            (unavailable(&s.sockets), seccomp::OTHER_SOCKETS),
+            (unavailable(&s.syscall_filter), seccomp::SYSCALL_FILTER),
+        ]
+        .into_iter()
+        .filter_map(|(missing, text)| missing.then_some(text))
+        .collect();
+        (!parts.is_empty()).then(|| format!("{} (no seccomp filters)", parts.join(", ")))
+    }
+
+    /// What seccomp enforces, as the report line says it: `seccomp: bind_tcp, connect_tcp
+    /// (Landlock ABI 2 cannot), other sockets and io_uring, syscall filter`; empty parts when
+    /// no filter is installed.
+    pub fn seccomp_text(&self) -> String {
+        let s = &self.seccomp;
+        let mut parts = Vec::new();
+        if !s.net.is_empty() {
+            let why = match self.inner.kernel.support {
+                Support::Available { version, .. } => format!("Landlock ABI {version} cannot"),
+                _ => "without Landlock".to_string(),
+            };
+            parts.push(format!("{} ({why})", s.net));
+        }
+        if s.sockets.enforced {
+            parts.push(seccomp::OTHER_SOCKETS.to_string());
+        }
+        if s.syscall_filter.enforced {
+            parts.push(seccomp::SYSCALL_FILTER.to_string());
+        }
+        format!("seccomp: {}", parts.join(", "))
     }
 }
 
@@ -111,9 +178,21 @@ fn abi_text(support: Support) -> String {
 }
 
 impl fmt::Display for Report {
-    /// The core's one-line summary, then the number of skipped paths if any.
+    /// The core's one-line summary, then what seccomp enforces and the number of skipped
+    /// paths if any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.inner)?;
+        if self.inner.domain || !self.inner.missing().is_empty() || !self.seccomp.is_active() {
+            write!(f, "{}", self.inner)?;
+        } else {
+            // Landlock had nothing to do: seccomp enforces the whole sandbox.
+            write!(f, "{}: not needed", abi_text(self.inner.kernel.support))?;
+        }
+        if self.seccomp.is_active() {
+            write!(f, "; {}", self.seccomp_text())?;
+        }
+        if let Some(missing) = self.seccomp_missing() {
+            write!(f, "; not enforced: {missing}")?;
+        }
         if !self.skipped.is_empty() {
             write!(f, "; {} missing paths skipped", self.skipped.len())?;
         }
@@ -124,7 +203,7 @@ impl fmt::Display for Report {
 impl From<landlocked_core::Report> for Report {
     /// A core report, with no skipped rule.
     fn from(inner: landlocked_core::Report) -> Report {
-        Report { inner, skipped: Vec::new() }
+        Report { inner, skipped: Vec::new(), seccomp: SeccompReport::default() }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::prepare::Prepared;
 use crate::report::Report;
 use crate::rule::Rule;
+use crate::seccomp::SyscallFilter;
 
 /// A Landlock sandbox being described: the rights it allows back, and how strictly it must be
 /// enforced.
@@ -25,9 +26,11 @@ use crate::rule::Rule;
 /// must keep working as kernels change.
 ///
 /// A network right is handled once a port rule grants it or [`Sandbox::restrict_net`] asks for
-/// it; a scope once [`Sandbox::scope`] asks for it. Best effort by default (the most this kernel
-/// can do, the rest reported), no_new_privs set, every thread covered where the kernel can
-/// (ABI 8).
+/// it; a scope once [`Sandbox::scope`] asks for it. A restricted network is completed with
+/// seccomp ([`Sandbox::network_seccomp`]): the sockets Landlock does not cover (MPTCP, SCTP,
+/// raw, other families) and the protocols it cannot restrict on this kernel when no port of
+/// them is allowed. Best effort by default (the most this kernel can do, the rest reported),
+/// no_new_privs set, every thread covered where the kernel can (ABI 8).
 ///
 /// Every setter takes the value it sets and returns the builder.
 ///
@@ -54,6 +57,9 @@ pub struct Sandbox {
     pub(crate) rules: Vec<Rule>,
     /// Skip path rules whose path does not exist (checked before the core opens them).
     pub(crate) ignore_missing: bool,
+    /// Complete a restricted network with seccomp ([`Sandbox::network_seccomp`]).
+    pub(crate) network_seccomp: bool,
+    pub(crate) syscall_filter: Option<SyscallFilter>,
 }
 
 impl Default for Sandbox {
@@ -71,6 +77,8 @@ impl Sandbox {
             pinned: None,
             rules: Vec::new(),
             ignore_missing: false,
+            network_seccomp: true,
+            syscall_filter: None,
         }
     }
 
@@ -297,6 +305,32 @@ impl Sandbox {
     /// `ELOOP`, `ENOTDIR`) still fail.
     pub fn ignore_missing(&mut self, ignore: bool) -> &mut Sandbox {
         self.ignore_missing = ignore;
+        self
+    }
+
+    /// Whether a restricted network is completed with a seccomp filter (the default: `true`).
+    ///
+    /// Landlock restricts TCP (ABI 4) and UDP (ABI 10) by port, and no other socket: an MPTCP
+    /// socket connects to any TCP server. Once any network right is handled, the filter makes
+    /// `socket` fail with `EACCES` for everything but unix, netlink and `AF_ALG` sockets and
+    /// the IP protocols Landlock handles here, and denies io_uring (which creates sockets past
+    /// `socket`). A protocol this kernel's Landlock cannot restrict (TCP before ABI 4, UDP
+    /// before ABI 10) is denied entirely when both its rights are handled and no port of it is
+    /// allowed; with a port allowed it stays reported as not enforced. The report says which
+    /// layer enforces what ([`crate::Report::seccomp`]).
+    ///
+    /// A socket received from outside (inherited, passed over a unix socket) is beyond a
+    /// filter of socket creation: only Landlock restricts binding and connecting it.
+    pub fn network_seccomp(&mut self, complete: bool) -> &mut Sandbox {
+        self.network_seccomp = complete;
+        self
+    }
+
+    /// Installs this syscall filter too (systemd's `SystemCallFilter=`; see [`SyscallFilter`]),
+    /// after Landlock. A kernel without seccomp filters fails the sandbox in strict mode and
+    /// with [`Sandbox::require_landlock`]; otherwise the report says it is missing.
+    pub fn syscall_filter(&mut self, filter: SyscallFilter) -> &mut Sandbox {
+        self.syscall_filter = Some(filter);
         self
     }
 

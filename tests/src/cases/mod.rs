@@ -6,6 +6,7 @@ mod fs;
 mod net;
 mod sandboxer;
 mod scope;
+mod seccomp;
 
 use landlocked_core::{Abi, Errno, Kernel, Report, Status};
 
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(scope::cases());
     cases.extend(core::cases());
     cases.extend(cli::cases());
+    cases.extend(seccomp::cases());
     cases.extend(sandboxer::cases());
     cases
 }

@@ -34,6 +34,18 @@ fn enforce_error(e: &landlocked::Error, o: &Options) -> Fail {
         {
             format!("{e} (--best-effort runs the command without it)")
         }
+        landlocked::Error::Seccomp(landlocked::SeccompError::Unavailable(_)) => {
+            match &o.syscall_filter {
+                Some(_) if !o.strict => {
+                    format!("--syscall-filter: {e} (--best-effort runs without it)")
+                }
+                Some(_) => format!("--strict --syscall-filter: {e}"),
+                None => format!(
+                    "--strict: {e}: sockets Landlock does not cover (MPTCP, SCTP, ...) cannot be \
+                     denied"
+                ),
+            }
+        }
         _ => e.to_string(),
     };
     fail(message)
@@ -143,6 +155,8 @@ fn options_sandbox(o: &Options) -> Result<Sandbox, Fail> {
         sandbox.rule(Rule::port(p.port, p.access).origin(format!("{} {}", p.option, p.port)));
     }
     sandbox.scope(o.scopes).log(o.log).ignore_missing(o.ignore_missing);
+    // `--unrestricted-network` leaves the network alone: no seccomp filter, even with ports.
+    sandbox.network_seccomp(!o.unrestricted_network);
     if o.strict {
         sandbox.compat(Compat::Strict);
     }
@@ -150,6 +164,9 @@ fn options_sandbox(o: &Options) -> Result<Sandbox, Fail> {
         sandbox.min_abi(abi);
     }
     sandbox.require_landlock(!o.best_effort);
+    if let Some(filter) = &o.syscall_filter {
+        sandbox.syscall_filter(filter.clone());
+    }
     Ok(sandbox)
 }
 
@@ -223,16 +240,31 @@ fn run_with_options(
     if o.ldd {
         ldd_rules(o, &exe, env, &mut sandbox)?;
     }
-    let report = sandbox.restrict_self().map_err(|e| enforce_error(&e, o))?;
+    let prepared = sandbox.prepare().map_err(|e| enforce_error(&e, o))?;
+    let report = prepared.report();
     for skipped in report.skipped() {
         let origin = skipped.rule.origin.as_deref().unwrap_or("");
         warn(o.quiet, &format!("{origin}: skipped: {}", skipped.errno));
     }
-    if let Some(warning) = report.warning() {
-        // Running with no sandbox at all is always said; a partial one unless --quiet.
-        warn(o.quiet && report.status() != Status::NotEnforced, &warning);
+    warn_report(o, report);
+    if o.verbose {
+        crate::say(&report.to_string());
     }
-    Err(exec(&exe, program, args, env))
+    // Everything that writes or allocates happens before the filters are installed: a
+    // syscall filter may deny it afterwards.
+    let command = Exec::new(&exe, program, args, env)?;
+    let _report = prepared.restrict_self().map_err(|e| enforce_error(&e, o))?;
+    Err(command.exec())
+}
+
+/// Says what the kernel cannot enforce. Running without Landlock where it was asked for (no
+/// sandbox at all, or only seccomp's) is always said; a partial sandbox unless `--quiet`.
+fn warn_report(o: &Options, report: &landlocked::Report) {
+    if let Some(warning) = report.warning() {
+        let without_landlock = !report.domain().domain && !report.missing().is_empty();
+        let always = report.status() == Status::NotEnforced || without_landlock;
+        warn(o.quiet && !always, &warning);
+    }
 }
 
 /// The kernel sample's interface: the `LL_*` variables.
@@ -271,44 +303,107 @@ fn run_with_env(
             warn(o.quiet, &format!("{source}: skipped, cannot open: {errno}"));
         }
     });
+    // The filter is compiled before anything changes: a kernel without seccomp refuses it
+    // unless best effort.
+    let filter = match &o.syscall_filter {
+        Some(filter) => match filter.compile() {
+            Ok(compiled) => Some(compiled),
+            Err(e) if o.best_effort => {
+                warn(false, &format!("--syscall-filter: {e}: running without it"));
+                None
+            }
+            Err(e) => {
+                return Err(fail(format!("--syscall-filter: {e} (--best-effort runs without it)")));
+            }
+        },
+        None => None,
+    };
+    let command = Exec::new(&exe, program, args, env)?;
     let report = landlocked_core::enforce_on(&kernel, &policy, &rules)
         .map_err(|e| fail(sample.explain(&e).to_string()))?;
     let report = landlocked::Report::from(report);
-    if let Some(warning) = report.warning() {
-        warn(o.quiet && report.status() != Status::NotEnforced, &warning);
+    warn_report(o, &report);
+    if o.verbose {
+        match &filter {
+            Some(filter) => crate::say(&format!("{report}; {filter}")),
+            None => crate::say(&report.to_string()),
+        }
     }
-    Err(exec(&exe, program, args, env))
+    if let Some(filter) = filter {
+        // After no_new_privs, which the sample's policy always sets.
+        filter.install(true).map_err(|e| fail(format!("--syscall-filter: {e}")))?;
+    }
+    Err(command.exec())
 }
 
-/// Executes the command with `env` as its whole environment, through the core's `exec_file`
-/// (a file the kernel cannot execute is run by `/bin/sh`, as `execvp` does); returns only on
-/// failure, with exit status 126.
-fn exec(exe: &Path, program: &OsStr, args: &[OsString], env: &[(OsString, OsString)]) -> Fail {
-    use std::ffi::CString;
-    let failed = |why: &str| Fail { code: 126, message: format!("{}: {why}", exe.display()) };
-    // Arguments and variables come from argv and environ: they hold no NUL.
-    let c = |bytes: &[u8]| CString::new(bytes).ok();
-    let Some(file) = c(exe.as_os_str().as_bytes()) else { return failed("a NUL byte in the name") };
-    let mut strings = vec![c(b"landlocked"), c(program.as_bytes())];
-    strings.extend(args.iter().map(|a| c(a.as_bytes())));
-    let Some(strings) = strings.into_iter().collect::<Option<Vec<CString>>>() else {
-        return failed("a NUL byte in an argument");
-    };
-    let entries: Option<Vec<CString>> =
-        env.iter().map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat())).collect();
-    let Some(entries) = entries else { return failed("a NUL byte in the environment") };
-    let mut argv: Vec<*const u8> = strings.iter().map(|s| s.as_ptr().cast()).collect();
-    argv.push(std::ptr::null());
-    let mut envp: Vec<*const u8> = entries.iter().map(|s| s.as_ptr().cast()).collect();
-    envp.push(std::ptr::null());
-    // SAFETY: `file`, every argument and entry are NUL-terminated and live past the call;
-    // both arrays end with a null; argv[0] is scratch for the /bin/sh fallback.
-    let errno =
-        unsafe { landlocked_core::exec::exec_file(file.as_ptr().cast(), &mut argv, envp.as_ptr()) };
-    let hint = if errno == landlocked::Errno::EACCES {
-        " (the sandbox may deny executing it, its interpreter or its libraries: see --rox, --ldd)"
-    } else {
-        ""
-    };
-    failed(&format!("cannot execute: {errno}{hint}"))
+/// The command to execute, its arguments and environment made C strings in advance: executing
+/// then allocates nothing and makes no syscall but `execve` (and a write on failure).
+struct Exec {
+    exe: PathBuf,
+    file: std::ffi::CString,
+    /// Owned by `argv` and `envp`.
+    _strings: Vec<std::ffi::CString>,
+    argv: Vec<*const u8>,
+    envp: Vec<*const u8>,
+}
+
+impl Exec {
+    fn new(
+        exe: &Path,
+        program: &OsStr,
+        args: &[OsString],
+        env: &[(OsString, OsString)],
+    ) -> Result<Exec, Fail> {
+        use std::ffi::CString;
+        let failed = |why: &str| Fail { code: 126, message: format!("{}: {why}", exe.display()) };
+        // Arguments and variables come from argv and environ: they hold no NUL.
+        let c = |bytes: &[u8]| CString::new(bytes).ok();
+        let file = c(exe.as_os_str().as_bytes()).ok_or_else(|| failed("a NUL byte in the name"))?;
+        let mut argv_strings = vec![c(b"landlocked"), c(program.as_bytes())];
+        argv_strings.extend(args.iter().map(|a| c(a.as_bytes())));
+        let argv_strings: Vec<CString> = argv_strings
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| failed("a NUL byte in an argument"))?;
+        let entries: Vec<CString> = env
+            .iter()
+            .map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| failed("a NUL byte in the environment"))?;
+        let pointers = |strings: &[CString]| -> Vec<*const u8> {
+            let mut list: Vec<*const u8> = strings.iter().map(|s| s.as_ptr().cast()).collect();
+            list.push(std::ptr::null());
+            list
+        };
+        let argv = pointers(&argv_strings);
+        let envp = pointers(&entries);
+        let mut strings = argv_strings;
+        strings.extend(entries);
+        Ok(Exec { exe: exe.to_path_buf(), file, _strings: strings, argv, envp })
+    }
+
+    /// Executes the command with its environment as the whole environment, through the core's
+    /// `exec_file` (a file the kernel cannot execute is run by `/bin/sh`, as `execvp` does);
+    /// returns only on failure, with exit status 126.
+    fn exec(mut self) -> Fail {
+        // SAFETY: `file`, every argument and entry are NUL-terminated and live past the call
+        // (the strings are owned by `self`); both arrays end with a null; argv[0] is scratch
+        // for the /bin/sh fallback.
+        let errno = unsafe {
+            landlocked_core::exec::exec_file(
+                self.file.as_ptr().cast(),
+                &mut self.argv,
+                self.envp.as_ptr(),
+            )
+        };
+        let hint = if errno == landlocked::Errno::EACCES {
+            " (the sandbox may deny executing it, its interpreter or its libraries: see --rox, --ldd)"
+        } else {
+            ""
+        };
+        Fail {
+            code: 126,
+            message: format!("{}: cannot execute: {errno}{hint}", self.exe.display()),
+        }
+    }
 }

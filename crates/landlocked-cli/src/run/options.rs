@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope};
+use landlocked::{Abi, AccessFs, AccessNet, RestrictSelfFlags, Scope, SyscallFilter};
 
 pub use crate::cli::EnvOpt;
 use crate::cli::RunArgs;
@@ -43,6 +43,8 @@ pub struct Options {
     pub add_exec: bool,
     pub clear_env: bool,
     pub env: Vec<EnvOpt>,
+    pub syscall_filter: Option<SyscallFilter>,
+    pub verbose: bool,
 }
 
 impl Options {
@@ -115,8 +117,27 @@ impl Options {
         o.add_exec = args.add_exec;
         o.clear_env = args.clear_env;
         o.env = args.env;
+        o.syscall_filter = syscall_filter(&args.syscall_filter, args.syscall_errno);
+        o.verbose = args.verbose;
         (o, args.command)
     }
+}
+
+/// The `--syscall-filter` lines merged in order, as systemd merges `SystemCallFilter=` lines
+/// (each was checked alone while parsing, and merging adds no new error).
+fn syscall_filter(
+    lines: &[String],
+    action: Option<landlocked::DenyAction>,
+) -> Option<SyscallFilter> {
+    let (first, rest) = lines.split_first()?;
+    let mut filter = SyscallFilter::parse(first).expect("checked by the parser");
+    for line in rest {
+        filter.add(line).expect("checked by the parser");
+    }
+    if let Some(action) = action {
+        filter.set_action(action);
+    }
+    Some(filter)
 }
 
 #[cfg(test)]

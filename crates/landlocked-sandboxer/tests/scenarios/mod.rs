@@ -12,6 +12,8 @@
 
 #![allow(dead_code)]
 
+mod probe_ops;
+
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
@@ -477,8 +479,9 @@ fn signal_scope(s: &Setup) -> Result<Outcome, String> {
 /// the error's name (`EACCES`) and returns the exit status; otherwise `None`.
 ///
 /// Actions: `read FILE`, `list DIR`, `write FILE` (creates it), `bind-tcp PORT`,
-/// `bind-udp PORT` (on 127.0.0.1), `signal PID|self` (signal 0), `env NAME` (prints its value
-/// or `unset`), `exit CODE`.
+/// `bind-udp PORT`, `connect-tcp PORT`, `send-udp PORT`, `mptcp-connect PORT` (on 127.0.0.1),
+/// `signal PID|self` (signal 0), `env NAME` (prints its value or `unset`), `uname -`,
+/// `i386-getpid -` (`int 0x80` on x86_64), `exit CODE`.
 pub fn probe_main(args: &[OsString]) -> Option<u8> {
     if args.get(1).map(OsString::as_os_str) != Some(OsStr::new(PROBE_ARG)) {
         return None;
@@ -507,6 +510,13 @@ pub fn probe_main(args: &[OsString]) -> Option<u8> {
                 .map(|()| "ok".into())
                 .map_err(|e| std::io::Error::from_raw_os_error(e.raw()))
         }
+        "connect-tcp" => probe_ops::connect(libc::SOCK_STREAM, 0, text),
+        "mptcp-connect" => probe_ops::connect(libc::SOCK_STREAM, libc::IPPROTO_MPTCP, text),
+        "send-udp" => UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|s| s.send_to(b"probe", (Ipv4Addr::LOCALHOST, text.parse().unwrap_or(0))))
+            .map(|_| "ok".into()),
+        "uname" => probe_ops::uname(),
+        "i386-getpid" => probe_ops::i386_getpid(),
         "env" => Ok(std::env::var_os(arg)
             .map_or("unset".into(), |v| String::from_utf8_lossy(v.as_bytes()).into_owned())),
         "exit" => return Some(text.parse().unwrap_or(2)),
