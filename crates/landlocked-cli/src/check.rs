@@ -31,6 +31,7 @@ fn seccomp_json(s: &landlocked::SeccompReport) -> Value {
         "available": s.available,
         "net": names(s.net.names()),
         "sockets": coverage(&s.sockets),
+        "fast_open": coverage(&s.fast_open),
         "syscall_filter": coverage(&s.syscall_filter),
         "filters": s.filters,
     })

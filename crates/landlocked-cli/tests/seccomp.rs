@@ -164,23 +164,42 @@ fn failing(numbers: &[u32], errno: i32, args: &[&str], op: &str) -> Run {
 const LANDLOCK: [u32; 3] = [444, 445, 446];
 
 #[test]
-fn without_landlock_seccomp_is_the_network_sandbox() {
+fn a_network_only_sandbox_is_still_a_landlock_domain() {
+    landlock();
+    let parent = std::process::id().to_string();
+    let fs_open = ["--unrestricted-filesystem", "--unrestricted-scoped"];
+    // Landlock has nothing left to restrict, yet the process is in a domain: it cannot trace
+    // (and so drive) a process outside the sandbox. Unsandboxed, it can.
+    let mut cmd = landlocked();
+    let exe = std::env::current_exe().unwrap();
+    cmd.arg("run").args(fs_open).args(helper_args(&exe)).env(OP, format!("ptrace {parent}"));
+    let r = Run::of(cmd.output().unwrap());
+    assert_eq!(r.result(), "EPERM", "{}", r.stderr);
+    let mut cmd = landlocked();
+    cmd.args(["run", "--best-effort", "--unrestricted-network"]).args(fs_open);
+    cmd.args(helper_args(&exe)).env(OP, format!("ptrace {parent}"));
+    assert_eq!(Run::of(cmd.output().unwrap()).result(), "ok");
+}
+
+#[test]
+fn without_landlock_seccomp_alone_runs_only_in_best_effort() {
     let fs_open = ["run", "--unrestricted-filesystem", "--unrestricted-scoped"];
-    // A network-only sandbox needs no Landlock: it runs, strict or not, the network denied.
+    // A network-only sandbox without Landlock is no sandbox one can rely on (it could trace
+    // other processes of its user): refused, strict or not.
     for strict in [&[][..], &["--strict"]] {
         let args = [&fs_open[..], strict].concat();
         let r = failing(&LANDLOCK, libc::ENOSYS, &args, "socket 2 1 0");
-        assert_eq!(r.result(), "EACCES", "{}", r.stderr);
-        assert!(r.stderr.is_empty(), "{}", r.stderr);
+        assert_eq!(r.code, 125, "{}", r.stderr);
+        assert!(r.error_line().contains("not built"), "{}", r.stderr);
     }
-    // With a port allowed, Landlock would be needed: refused unless best effort.
-    let with_port = [&fs_open[..], &["--connect-tcp", "443"]].concat();
-    let r = failing(&LANDLOCK, libc::ENOSYS, &with_port, "socket 2 1 0");
-    assert_eq!(r.code, 125, "{}", r.stderr);
-    assert!(r.error_line().contains("not built"), "{}", r.stderr);
-    // The filesystem left to its default is still a request Landlock must meet: refused.
-    let r =
-        failing(&LANDLOCK, libc::ENOSYS, &["run", "--unrestricted-scoped"], "read /etc/hostname");
+    // In best effort seccomp still denies the network, and the warning says what is missing.
+    let best = [&fs_open[..], &["--best-effort", "--quiet"]].concat();
+    let r = failing(&LANDLOCK, libc::ENOSYS, &best, "socket 2 1 0");
+    assert_eq!(r.result(), "EACCES", "{}", r.stderr);
+    assert!(r.stderr.contains("Landlock is not built into this kernel: seccomp: "), "{}", r.stderr);
+    assert!(r.stderr.contains("can trace other processes"), "{}", r.stderr);
+    // The filesystem left to its default: the warning names everything missing.
+    let r = failing(&LANDLOCK, libc::ENOSYS, &["run", "--unrestricted-scoped"], "read /");
     assert_eq!(r.code, 125, "the filesystem must not go unsandboxed silently: {}", r.stderr);
     let args = ["run", "--rox", "/", "--syscall-filter", "~uname"];
     let r = failing(&LANDLOCK, libc::EOPNOTSUPP, &args, "read /");
@@ -205,7 +224,8 @@ fn without_seccomp_what_it_would_do_is_said_or_refused() {
     // The network: what seccomp would have closed is reported; strict refuses.
     let r = failing(&[seccomp], libc::ENOSYS, &["run", "--rox", "/"], "socket 1 1 0");
     assert_eq!(r.result(), "ok");
-    assert!(r.stderr.contains("other sockets and io_uring (no seccomp filters)"), "{}", r.stderr);
+    let said = "other sockets and io_uring, TCP fast open (no seccomp filters)";
+    assert!(r.stderr.contains(said), "{}", r.stderr);
     // Strict: refused, naming first what Landlock cannot do, then what seccomp cannot.
     let args = ["run", "--rox", "/", "--strict", "--unrestricted-scoped"];
     let r = failing(&[seccomp], libc::ENOSYS, &args, "socket 1 1 0");

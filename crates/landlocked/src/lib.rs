@@ -19,6 +19,7 @@
 mod command;
 mod error;
 pub mod fd;
+mod layers;
 #[cfg(feature = "loader")]
 pub mod loader;
 pub mod policy_file;

@@ -30,11 +30,16 @@ pub struct Report {
 
 impl Report {
     /// Full (everything requested is enforced by one layer or the other), partial, or not
-    /// enforced (neither a Landlock domain nor a seccomp filter).
+    /// enforced (neither a Landlock domain nor a seccomp filter). seccomp without a Landlock
+    /// domain is never full: without a domain, the process may trace others outside the
+    /// sandbox and have them do what its filters deny.
     pub fn status(&self) -> Status {
         if !self.inner.domain && !self.seccomp.is_active() {
             Status::NotEnforced
-        } else if self.inner.missing().is_empty() && !self.seccomp.has_missing() {
+        } else if self.inner.domain
+            && self.inner.missing().is_empty()
+            && !self.seccomp.has_missing()
+        {
             Status::Full
         } else {
             Status::Partial
@@ -97,19 +102,27 @@ impl Report {
                 Some(format!("this kernel ({here}) enforces the sandbox, but {caveats}"))
             }
             Status::Partial => {
-                let mut line = match self.inner.kernel.support {
-                    Support::Available { .. } => {
-                        format!("this kernel ({here}) cannot enforce all of the sandbox, ")
-                    }
-                    other => format!("Landlock is {other}: "),
-                };
-                line.push_str(&format!("not enforced: {}", self.missing_text()));
+                let mut parts = Vec::new();
+                let missing = self.missing_text();
+                if !missing.is_empty() {
+                    parts.push(format!("not enforced: {missing}"));
+                }
                 if self.seccomp.is_active() {
-                    line.push_str(&format!("; {}", self.seccomp_text()));
+                    parts.push(self.seccomp_text());
+                    if !self.inner.domain {
+                        parts.push(crate::seccomp::WITHOUT_DOMAIN.to_string());
+                    }
                 }
                 if !caveats.is_empty() {
-                    line.push_str(&format!("; {caveats}"));
+                    parts.push(caveats);
                 }
+                let line = match self.inner.kernel.support {
+                    Support::Available { .. } => format!(
+                        "this kernel ({here}) cannot enforce all of the sandbox, {}",
+                        parts.join("; ")
+                    ),
+                    other => format!("Landlock is {other}: {}", parts.join("; ")),
+                };
                 Some(line)
             }
             _ => Some(match self.inner.kernel.support {
@@ -139,6 +152,7 @@ impl Report {
         let unavailable = |c: &landlocked_core::Coverage<bool>| c.requested && !c.enforced;
         let parts: Vec<&str> = [
             (unavailable(&s.sockets), seccomp::OTHER_SOCKETS),
+            (unavailable(&s.fast_open), seccomp::FAST_OPEN),
             (unavailable(&s.syscall_filter), seccomp::SYSCALL_FILTER),
         ]
         .into_iter()
@@ -163,6 +177,9 @@ impl Report {
         if s.sockets.enforced {
             parts.push(seccomp::OTHER_SOCKETS.to_string());
         }
+        if s.fast_open.enforced {
+            parts.push(seccomp::FAST_OPEN.to_string());
+        }
         if s.syscall_filter.enforced {
             parts.push(seccomp::SYSCALL_FILTER.to_string());
         }
@@ -181,14 +198,12 @@ impl fmt::Display for Report {
     /// The core's one-line summary, then what seccomp enforces and the number of skipped
     /// paths if any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.inner.domain || !self.inner.missing().is_empty() || !self.seccomp.is_active() {
-            write!(f, "{}", self.inner)?;
-        } else {
-            // Landlock had nothing to do: seccomp enforces the whole sandbox.
-            write!(f, "{}: not needed", abi_text(self.inner.kernel.support))?;
-        }
+        write!(f, "{}", self.inner)?;
         if self.seccomp.is_active() {
             write!(f, "; {}", self.seccomp_text())?;
+            if !self.inner.domain {
+                write!(f, "; {}", crate::seccomp::WITHOUT_DOMAIN)?;
+            }
         }
         if let Some(missing) = self.seccomp_missing() {
             write!(f, "; not enforced: {missing}")?;

@@ -185,6 +185,14 @@ fn seccomp_takes_over_what_landlock_cannot_restrict() {
     assert!(report.to_string().contains("(Landlock ABI 2 cannot)"), "{report}");
     assert_eq!(in_child(&sandbox, Some(v2), tcp), EACCES);
     assert_eq!(in_child(&sandbox, Some(v2), || socket(libc::AF_UNIX, 1, 0, None)), WORKED);
+    // Landlock has nothing left, but still a domain, which keeps the process from tracing one
+    // outside the sandbox (the parent here).
+    assert!(report.domain().domain, "{report}");
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: PTRACE_SEIZE passes no pointer, stops nothing, and ends when the child exits.
+    let seize = move || errno_of(unsafe { libc::ptrace(libc::PTRACE_SEIZE, parent, 0, 0) });
+    assert_eq!(in_child(&sandbox, Some(v2), seize), EPERM);
+    assert_eq!(in_child(&Sandbox::empty(), None, seize), WORKED, "unsandboxed, tracing works");
     // Strict: nothing is missing, seccomp enforces it all.
     let mut strict = sandbox.clone();
     strict.compat(landlocked::Compat::Strict).require_landlock(true);

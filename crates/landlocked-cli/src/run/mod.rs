@@ -8,9 +8,7 @@ mod options;
 
 use options::{EnvOpt, Options};
 
-use landlocked::{
-    AccessFs, AccessNet, Compat, Handled, PolicyFile, Rule, Sandbox, Scope, Status, loader,
-};
+use landlocked::{AccessFs, AccessNet, Compat, Handled, PolicyFile, Rule, Sandbox, Scope, loader};
 use landlocked_core::sandboxer_env::{self, SandboxerEnv};
 use landlocked_core::{Kernel, SkipReason};
 
@@ -85,6 +83,10 @@ fn var<'a>(env: &'a [(OsString, OsString)], name: &str) -> Option<&'a OsStr> {
 
 pub fn run(args: RunArgs) -> Result<i32, Fail> {
     let (options, command) = Options::from_args(args);
+    if options.syscall_filter.as_ref().is_some_and(|f| !f.allows("execve")) {
+        // The filter is installed before COMMAND is executed.
+        return Err(fail("--syscall-filter denies execve, which running COMMAND needs"));
+    }
     let Some(program) = command.first().cloned() else {
         return Err(fail("run: no COMMAND given (landlocked run [OPTIONS] -- COMMAND [ARGS...])"));
     };
@@ -257,13 +259,11 @@ fn run_with_options(
     Err(command.exec())
 }
 
-/// Says what the kernel cannot enforce. Running without Landlock where it was asked for (no
-/// sandbox at all, or only seccomp's) is always said; a partial sandbox unless `--quiet`.
+/// Says what the kernel cannot enforce. Running without a Landlock domain (no sandbox at all,
+/// or only seccomp's) is always said; a partial sandbox unless `--quiet`.
 fn warn_report(o: &Options, report: &landlocked::Report) {
     if let Some(warning) = report.warning() {
-        let without_landlock = !report.domain().domain && !report.missing().is_empty();
-        let always = report.status() == Status::NotEnforced || without_landlock;
-        warn(o.quiet && !always, &warning);
+        warn(o.quiet && report.domain().domain, &warning);
     }
 }
 

@@ -111,6 +111,11 @@ pub fn helper_entry() {
         // `socket FAMILY TYPE PROTOCOL`, then a connect to 127.0.0.1:PORT if a fourth is given.
         "socket" => socket(arg),
         "syscall" => raw_syscall(arg),
+        // PTRACE_SEIZE stops nothing, and detaches when this process exits.
+        // SAFETY: no pointer is passed.
+        "ptrace" => last_error(unsafe {
+            libc::ptrace(libc::PTRACE_SEIZE, arg.parse::<libc::pid_t>().unwrap(), 0, 0)
+        }),
         "kill" => {
             // SAFETY: signal 0 only checks that the signal could be sent.
             if unsafe { libc::kill(arg.parse().unwrap(), 0) } == 0 {

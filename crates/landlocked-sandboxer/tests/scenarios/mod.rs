@@ -479,7 +479,8 @@ fn signal_scope(s: &Setup) -> Result<Outcome, String> {
 /// the error's name (`EACCES`) and returns the exit status; otherwise `None`.
 ///
 /// Actions: `read FILE`, `list DIR`, `write FILE` (creates it), `bind-tcp PORT`,
-/// `bind-udp PORT`, `connect-tcp PORT`, `send-udp PORT`, `mptcp-connect PORT` (on 127.0.0.1),
+/// `bind-udp PORT`, `connect-tcp PORT`, `send-udp PORT`, `mptcp-connect PORT`, `fast-open PORT`
+/// (on 127.0.0.1), `ptrace PID` (`PTRACE_SEIZE`),
 /// `signal PID|self` (signal 0), `env NAME` (prints its value or `unset`), `uname -`,
 /// `i386-getpid -` (`int 0x80` on x86_64), `exit CODE`.
 pub fn probe_main(args: &[OsString]) -> Option<u8> {
@@ -516,6 +517,8 @@ pub fn probe_main(args: &[OsString]) -> Option<u8> {
             .and_then(|s| s.send_to(b"probe", (Ipv4Addr::LOCALHOST, text.parse().unwrap_or(0))))
             .map(|_| "ok".into()),
         "uname" => probe_ops::uname(),
+        "fast-open" => probe_ops::fast_open(text),
+        "ptrace" => probe_ops::seize(text),
         "i386-getpid" => probe_ops::i386_getpid(),
         "env" => Ok(std::env::var_os(arg)
             .map_or("unset".into(), |v| String::from_utf8_lossy(v.as_bytes()).into_owned())),

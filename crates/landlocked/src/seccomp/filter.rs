@@ -141,7 +141,7 @@ pub struct SyscallFilter {
 impl SyscallFilter {
     /// The filter of one `SystemCallFilter=` line.
     pub fn parse(line: &str) -> Result<SyscallFilter, SyscallFilterError> {
-        let invert = line.trim_start().starts_with('~');
+        let invert = line.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('~');
         let mut filter = SyscallFilter {
             allow_list: !invert,
             entries: BTreeMap::new(),
@@ -158,12 +158,14 @@ impl SyscallFilter {
     /// are allowed too and `~` names denied again; in a deny-list, `~` names are denied too and
     /// plain names allowed again.
     pub fn add(&mut self, line: &str) -> Result<&mut SyscallFilter, SyscallFilterError> {
-        let line = line.trim_start();
+        let line = line.trim_start_matches([' ', '\t', '\n', '\r']);
         let (invert, rest) = match line.strip_prefix('~') {
             Some(rest) => (true, rest),
             None => (false, line),
         };
-        let words: Vec<&str> = rest.split_whitespace().collect();
+        // systemd splits at spaces, tabs and line ends only.
+        let words: Vec<&str> =
+            rest.split([' ', '\t', '\n', '\r']).filter(|w| !w.is_empty()).collect();
         if words.is_empty() {
             return Err(SyscallFilterError::Empty);
         }

@@ -10,6 +10,7 @@
 //! entry point of the kernel (i386 or x32 on x86_64, AArch32 on arm64) kills the process, so it
 //! can never slip past a filter written for native numbers.
 
+mod bpf;
 mod filter;
 mod groups;
 pub(crate) mod net;
@@ -20,12 +21,16 @@ use std::fmt;
 
 use landlocked_core::seccomp::{self as raw, SockFilter};
 use landlocked_core::{AccessNet, Coverage, Errno};
-use seccompiler::{SeccompAction, SeccompFilter, SeccompRule, TargetArch};
 
 pub use filter::{DenyAction, SyscallFilter, SyscallFilterError};
 
 /// What the network filter denies beside the rights it takes over, as reports say it.
 pub(crate) const OTHER_SOCKETS: &str = "other sockets and io_uring";
+/// TCP fast open, which Landlock's connect rule may miss before ABI 10, as reports say it.
+pub(crate) const FAST_OPEN: &str = "TCP fast open";
+/// What seccomp cannot stop without a Landlock domain, as reports say it.
+pub(crate) const WITHOUT_DOMAIN: &str = "without a Landlock domain, the sandbox can trace other \
+     processes of its user and have them do what it denies";
 /// The syscall filter, as reports say it.
 pub(crate) const SYSCALL_FILTER: &str = "syscall filter";
 
@@ -76,6 +81,9 @@ pub struct SeccompReport {
     /// The sockets Landlock does not cover (other IP protocols such as MPTCP and SCTP, other
     /// address families, io_uring): requested when the network is restricted.
     pub sockets: Coverage<bool>,
+    /// TCP fast open (a connect inside `sendto`), which Landlock may not check before ABI 10:
+    /// requested where Landlock restricts TCP connects on such a kernel.
+    pub fast_open: Coverage<bool>,
     /// The syscall filter ([`crate::Sandbox::syscall_filter`]).
     pub syscall_filter: Coverage<bool>,
     /// How many filters are installed.
@@ -91,7 +99,7 @@ impl SeccompReport {
     /// Whether something asked of seccomp is not enforced (this kernel has no filters).
     pub fn has_missing(&self) -> bool {
         let missed = |c: &Coverage<bool>| c.requested && !c.enforced;
-        missed(&self.sockets) || missed(&self.syscall_filter)
+        missed(&self.sockets) || missed(&self.fast_open) || missed(&self.syscall_filter)
     }
 }
 
@@ -150,35 +158,50 @@ pub fn available() -> Result<(), Errno> {
     *AVAILABLE.get_or_init(raw::available)
 }
 
-/// What the seccomp layer will do, decided when a sandbox is prepared.
+/// What is asked of the seccomp layer, decided with Landlock's part ([`crate::layers`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    /// Whether this kernel can install filters.
+    pub available: bool,
+    /// The network's completion, when the network is restricted.
+    pub network: Option<net::Request>,
+    pub syscall_filter: Option<SyscallFilter>,
+}
+
+impl Request {
+    /// Whether any filter will be installed.
+    pub fn is_active(&self) -> bool {
+        self.available
+            && (self.network.is_some()
+                || self.syscall_filter.as_ref().is_some_and(|f| f.is_allow_list() || !f.is_empty()))
+    }
+}
+
+/// What the seccomp layer will do: its report and its compiled filters.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub report: SeccompReport,
     pub filters: Filters,
 }
 
-/// The filters for a sandbox: the network's (when `restricted` network rights are requested,
-/// with `covered` of them left to seccomp) and the syscall filter.
-pub(crate) fn plan(
-    available: bool,
-    network: Option<AccessNet>,
-    syscall_filter: Option<&SyscallFilter>,
-) -> Result<Plan, SeccompError> {
+/// Compiles the filters of `request`: the network's, then the syscall filter's.
+pub(crate) fn plan(request: Request) -> Result<Plan, SeccompError> {
     let mut plan = Plan::default();
-    plan.report.available = available;
-    plan.report.sockets.requested = network.is_some();
-    plan.report.syscall_filter.requested = syscall_filter.is_some();
-    if !available {
+    plan.report.available = request.available;
+    plan.report.sockets.requested = request.network.is_some();
+    plan.report.fast_open.requested = request.network.is_some_and(|n| n.fast_open_unchecked());
+    plan.report.syscall_filter.requested = request.syscall_filter.is_some();
+    if !request.available {
         return Ok(plan);
     }
     let mut programs = Vec::new();
-    if let Some(covered) = network {
-        let eacces = SeccompAction::Errno(Errno::EACCES.raw() as u32);
-        programs.push(compile(net::rules(covered), SeccompAction::Allow, eacces)?);
-        plan.report.net = covered;
+    if let Some(network) = request.network {
+        programs.push(bpf::with_rules(net::rules(&network), Errno::EACCES)?);
+        plan.report.net = network.covered;
         plan.report.sockets.enforced = true;
+        plan.report.fast_open.enforced = plan.report.fast_open.requested;
     }
-    if let Some(filter) = syscall_filter {
+    if let Some(filter) = &request.syscall_filter {
         programs.extend(syscall_programs(filter)?);
         plan.report.syscall_filter.enforced = true;
     }
@@ -187,32 +210,33 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
-fn action(action: DenyAction) -> SeccompAction {
+/// The return value of a filter for `action`.
+fn action(action: DenyAction) -> u32 {
     match action {
-        DenyAction::Errno(errno) => SeccompAction::Errno(errno.raw() as u32),
-        DenyAction::Kill => SeccompAction::KillProcess,
+        DenyAction::Errno(errno) => raw::RET_ERRNO | errno.raw() as u32,
+        DenyAction::Kill => raw::RET_KILL_PROCESS,
     }
 }
 
-/// The programs of a syscall filter: one per action, since a seccompiler filter has one.
+/// The programs of a syscall filter: one per action, each a set of syscall numbers.
 ///
 /// An allow-list is one filter allowing its entries (those with an action of their own too)
 /// and denying the rest, then one per action of its `~NAME:ERRNO` entries. A deny-list is one
 /// filter per action. The kernel runs all and takes the strictest result, so an entry's own
 /// action is never overridden by the default.
 fn syscall_programs(filter: &SyscallFilter) -> Result<Vec<Vec<SockFilter>>, SeccompError> {
-    let unconditional = |numbers: &BTreeSet<u32>| -> BTreeMap<i64, Vec<SeccompRule>> {
-        numbers.iter().map(|&nr| (i64::from(nr), Vec::new())).collect()
-    };
+    let seccomp = table::native("seccomp");
     let mut by_action: BTreeMap<DenyAction, BTreeSet<u32>> = BTreeMap::new();
-    let mut programs = Vec::new();
+    // (whether the program denies `seccomp`, the program)
+    let mut programs: Vec<(bool, Vec<SockFilter>)> = Vec::new();
     if filter.is_allow_list() {
         let allowed: BTreeSet<u32> = filter.entries().keys().copied().collect();
-        programs.push(compile(
-            unconditional(&allowed),
-            action(filter.action()),
-            SeccompAction::Allow,
-        )?);
+        // As systemd: a syscall newer than the table fails with ENOSYS, so that programs fall
+        // back to what they used before it, whatever the filter's action.
+        let enosys = raw::RET_ERRNO | Errno::ENOSYS.raw() as u32;
+        let main =
+            bpf::number_set(&allowed, raw::RET_ALLOW, action(filter.action()), Some(enosys))?;
+        programs.push((!allowed.contains(&seccomp), main));
         for (&nr, entry_action) in filter.entries() {
             if let Some(a) = entry_action {
                 by_action.entry(*a).or_default().insert(nr);
@@ -224,58 +248,13 @@ fn syscall_programs(filter: &SyscallFilter) -> Result<Vec<Vec<SockFilter>>, Secc
         }
     }
     for (deny, numbers) in by_action {
-        programs.push(compile(unconditional(&numbers), SeccompAction::Allow, action(deny))?);
+        let program = bpf::number_set(&numbers, action(deny), raw::RET_ALLOW, None)?;
+        programs.push((numbers.contains(&seccomp), program));
     }
-    Ok(programs)
-}
-
-#[cfg(target_arch = "x86_64")]
-const TARGET: TargetArch = TargetArch::x86_64;
-#[cfg(target_arch = "aarch64")]
-const TARGET: TargetArch = TargetArch::aarch64;
-
-/// Classic BPF opcodes for the x32 guard: `ld [k]`, `jge k`, `ret k`.
-const BPF_LD_W_ABS: u16 = 0x20;
-const BPF_JGE_K: u16 = 0x35;
-const BPF_RET_K: u16 = 0x06;
-
-/// Before seccompiler's program, which checks the architecture (killing on another): on x86_64,
-/// x32 syscalls carry the native architecture and `X32_SYSCALL_BIT` in their number, so they
-/// are killed first.
-fn guard() -> Vec<SockFilter> {
-    if cfg!(target_arch = "x86_64") {
-        vec![
-            SockFilter { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: raw::DATA_NR },
-            SockFilter { code: BPF_JGE_K, jt: 0, jf: 1, k: raw::X32_SYSCALL_BIT },
-            SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: raw::RET_KILL_PROCESS },
-        ]
-    } else {
-        Vec::new()
-    }
-}
-
-/// One filter: the guard, then seccompiler's program for `rules` (syscalls listed take
-/// `matched` when one of their rules holds, everything else `mismatch`).
-fn compile(
-    rules: BTreeMap<i64, Vec<SeccompRule>>,
-    mismatch: SeccompAction,
-    matched: SeccompAction,
-) -> Result<Vec<SockFilter>, SeccompError> {
-    let filter = SeccompFilter::new(rules, mismatch, matched, TARGET)
-        .expect("the actions of a filter differ");
-    let program: seccompiler::BpfProgram = match filter.try_into() {
-        Ok(program) => program,
-        Err(seccompiler::BackendError::FilterTooLarge(instructions)) => {
-            return Err(SeccompError::TooLarge { instructions });
-        }
-        Err(e) => unreachable!("seccompiler refused a filter: {e}"),
-    };
-    let mut out = guard();
-    out.extend(program.iter().map(|i| SockFilter { code: i.code, jt: i.jt, jf: i.jf, k: i.k }));
-    if out.len() > raw::MAX_INSTRUCTIONS {
-        return Err(SeccompError::TooLarge { instructions: out.len() });
-    }
-    Ok(out)
+    // A program that denies `seccomp` goes last: the others could not be installed after it.
+    // (At most one does: each number has one action.)
+    programs.sort_by_key(|(denies_seccomp, _)| *denies_seccomp);
+    Ok(programs.into_iter().map(|(_, program)| program).collect())
 }
 
 #[cfg(test)]

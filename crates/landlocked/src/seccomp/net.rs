@@ -12,10 +12,39 @@
 
 use std::collections::BTreeMap;
 
-use landlocked_core::AccessNet;
+use landlocked_core::{Abi, AccessNet};
 use seccompiler::{SeccompCmpArgLen as Len, SeccompCmpOp as Op, SeccompCondition, SeccompRule};
 
 use super::table::native;
+
+/// The network's completion asked of seccomp.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// The network rights the sandbox restricts.
+    pub requested: AccessNet,
+    /// Those seccomp enforces in Landlock's place ([`covered`]).
+    pub covered: AccessNet,
+    /// The kernel's Landlock, if any.
+    pub landlock_abi: Option<Abi>,
+}
+
+impl Request {
+    /// Whether Landlock restricts TCP connects on a kernel that may not check a fast open:
+    /// ABI 4 to 9, where the check came as a fix without an erratum (Debian's 6.12 has it, a
+    /// 6.18 seen here did not); from ABI 10 its `sendmsg` hook always does.
+    pub fn fast_open_unchecked(&self) -> bool {
+        self.requested.contains(AccessNet::CONNECT_TCP)
+            && !self.covered.contains(AccessNet::CONNECT_TCP)
+            && self.landlock_abi.is_some_and(|abi| (Abi::V4..Abi::V10).contains(&abi))
+    }
+}
+
+/// `MSG_FASTOPEN`: a TCP connect inside `sendto` or `sendmsg` (see
+/// [`Request::fast_open_unchecked`]).
+const MSG_FASTOPEN: i32 = 0x2000_0000;
+/// `TCP_ULP`: turns a TCP socket into another protocol's (the SMC upper layer), out of reach
+/// of Landlock's TCP rights.
+const TCP_ULP: i32 = 31;
 
 /// The network rights whose sockets a seccomp filter denies in Landlock's place: a protocol's,
 /// when both its rights are requested, no port of it is granted, and Landlock cannot restrict
@@ -55,9 +84,9 @@ fn handled_kinds(covered: AccessNet) -> Vec<(i32, [i32; 2])> {
 }
 
 /// The rules of the network filter: every syscall and argument combination it denies with
-/// `EACCES`, given the rights it enforces in Landlock's place.
-pub fn rules(covered: AccessNet) -> BTreeMap<i64, Vec<SeccompRule>> {
-    let kinds = handled_kinds(covered);
+/// `EACCES`.
+pub fn rules(request: &Request) -> BTreeMap<i64, Vec<SeccompRule>> {
+    let kinds = handled_kinds(request.covered);
     let mut socket = Vec::new();
     for family in [libc::AF_INET, libc::AF_INET6] {
         // A type Landlock does not handle, with any of the flags `socket` takes (the kernel
@@ -87,6 +116,19 @@ pub fn rules(covered: AccessNet) -> BTreeMap<i64, Vec<SeccompRule>> {
     for name in ["io_uring_setup", "io_uring_enter", "io_uring_register"] {
         rules.insert(i64::from(native(name)), Vec::new());
     }
+    let tcp = request.requested.intersects(AccessNet::TCP);
+    if request.fast_open_unchecked() {
+        let fast_open = |flags_arg| {
+            vec![rule(vec![arg(flags_arg, Op::MaskedEq(MSG_FASTOPEN as u64), MSG_FASTOPEN)])]
+        };
+        rules.insert(i64::from(native("sendto")), fast_open(3));
+        rules.insert(i64::from(native("sendmsg")), fast_open(2));
+        rules.insert(i64::from(native("sendmmsg")), fast_open(3));
+    }
+    if tcp {
+        let ulp = vec![arg(1, Op::Eq, libc::IPPROTO_TCP), arg(2, Op::Eq, TCP_ULP)];
+        rules.insert(i64::from(native("setsockopt")), vec![rule(ulp)]);
+    }
     rules
 }
 
@@ -113,12 +155,14 @@ mod tests {
 
     #[test]
     fn the_filter_names_socket_creation_and_io_uring() {
-        let rules = rules(AccessNet::empty());
+        let request =
+            |covered| Request { requested: AccessNet::all(), covered, landlock_abi: Some(Abi::V7) };
+        let rules = rules(&request(AccessNet::empty()));
         let socket = i64::from(native("socket"));
         // Per IP family: other types, TCP's other protocols, UDP's; then other families.
         assert_eq!(rules[&socket].len(), 2 * 3 + 1);
         assert!(rules[&i64::from(native("io_uring_setup"))].is_empty());
-        let denied = super::rules(AccessNet::all());
+        let denied = super::rules(&request(AccessNet::all()));
         assert_eq!(denied[&socket].len(), 2 + 1);
     }
 }

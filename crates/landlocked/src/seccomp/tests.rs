@@ -3,6 +3,7 @@
 
 use super::table::native;
 use super::*;
+use landlocked_core::Abi;
 
 /// `struct seccomp_data` as the filter reads it.
 struct Data {
@@ -103,7 +104,13 @@ const EACCES: u32 = raw::RET_ERRNO | 13;
 const EPERM: u32 = raw::RET_ERRNO | 1;
 
 fn network(covered: AccessNet) -> Plan {
-    plan(true, Some(covered), None).unwrap()
+    let network =
+        net::Request { requested: AccessNet::all(), covered, landlock_abi: Some(Abi::V7) };
+    plan(Request { available: true, network: Some(network), syscall_filter: None }).unwrap()
+}
+
+fn with_filter(filter: &SyscallFilter) -> Plan {
+    plan(Request { available: true, network: None, syscall_filter: Some(filter.clone()) }).unwrap()
 }
 
 fn socket(family: i32, kind: i32, protocol: i32) -> Data {
@@ -180,7 +187,7 @@ fn other_entry_points_are_killed() {
 }
 
 fn syscalls(line: &str) -> Plan {
-    plan(true, None, Some(&SyscallFilter::parse(line).unwrap())).unwrap()
+    with_filter(&SyscallFilter::parse(line).unwrap())
 }
 
 fn syscall(plan: &Plan, name: &str) -> u32 {
@@ -207,7 +214,7 @@ fn lines_merge_as_systemd_merges_them() {
     filter.add("~@resources @privileged").unwrap();
     filter.add("~mount:EBADF").unwrap();
     filter.set_action(DenyAction::Errno(Errno::EACCES));
-    let plan = plan(true, None, Some(&filter)).unwrap();
+    let plan = with_filter(&filter);
     assert_eq!(syscall(&plan, "read"), raw::RET_ALLOW);
     assert_eq!(syscall(&plan, "setpriority"), EACCES, "removed from the allow-list");
     assert_eq!(syscall(&plan, "reboot"), EACCES);
@@ -217,7 +224,7 @@ fn lines_merge_as_systemd_merges_them() {
     let mut deny = SyscallFilter::parse("~@mount @swap:ENOSYS").unwrap();
     deny.add("umount2").unwrap();
     deny.set_action(DenyAction::Kill);
-    let plan = super::plan(true, None, Some(&deny)).unwrap();
+    let plan = with_filter(&deny);
     assert_eq!(syscall(&plan, "mount"), raw::RET_KILL_PROCESS);
     assert_eq!(syscall(&plan, "swapon"), raw::RET_ERRNO | libc::ENOSYS as u32);
     assert_eq!(syscall(&plan, "umount2"), raw::RET_ALLOW, "allowed again");
@@ -225,7 +232,7 @@ fn lines_merge_as_systemd_merges_them() {
     // With the default KILL, an allow-list entry's own errno still wins.
     let mut allow = SyscallFilter::parse("@basic-io").unwrap();
     allow.add("~uname:ENOSYS").unwrap().set_action(DenyAction::Kill);
-    let plan = super::plan(true, None, Some(&allow)).unwrap();
+    let plan = with_filter(&allow);
     assert_eq!(syscall(&plan, "uname"), raw::RET_ERRNO | libc::ENOSYS as u32);
     assert_eq!(syscall(&plan, "socket"), raw::RET_KILL_PROCESS);
 }
@@ -238,6 +245,8 @@ fn bad_lines_are_refused_naming_the_entry() {
         ("@nope", SyscallFilterError::UnknownGroup("@nope".into())),
         ("reed", SyscallFilterError::UnknownSyscall("reed".into())),
         ("read:EPERM", SyscallFilterError::ActionOnAllowed("read:EPERM".into())),
+        // Only ASCII spaces, tabs and line ends separate entries, as in systemd.
+        ("read\u{a0}write", SyscallFilterError::UnknownSyscall("read\u{a0}write".into())),
     ] {
         assert_eq!(SyscallFilter::parse(line), Err(want), "{line:?}");
     }
@@ -306,4 +315,94 @@ fn every_group_member_is_a_syscall_or_a_group() {
     }
     let known = SyscallFilter::parse("~@known").unwrap();
     assert!(known.len() > 300, "{}", known.len());
+}
+
+#[test]
+fn a_number_set_matches_exactly_its_numbers() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..200 {
+        let density = next() % 100;
+        let set: BTreeSet<u32> = (0..600).filter(|_| next() % 100 < density).collect();
+        let program = bpf::number_set(&set, raw::RET_ALLOW, EPERM, None).unwrap();
+        for nr in 0..700 {
+            let data = Data { nr, arch: raw::AUDIT_ARCH_NATIVE, args: [0; 6] };
+            let want = if set.contains(&nr) { raw::RET_ALLOW } else { EPERM };
+            assert_eq!(run(&program, &data), want, "round {round}, nr {nr}");
+        }
+    }
+    // The whole native table allowed or denied stays far below the kernel's limit.
+    let known = SyscallFilter::parse("~@known").unwrap();
+    assert!(syscall_programs(&known).unwrap()[0].len() < 200);
+}
+
+#[test]
+fn an_allow_list_gives_enosys_past_the_table_and_for_minus_one() {
+    let mut filter = SyscallFilter::parse("@basic-io").unwrap();
+    filter.set_action(DenyAction::Kill);
+    let plan = with_filter(&filter);
+    let enosys = raw::RET_ERRNO | libc::ENOSYS as u32;
+    let last = table::native_numbers().max().unwrap();
+    for nr in [last + 1, last + 40, u32::MAX] {
+        let data = Data { nr, arch: raw::AUDIT_ARCH_NATIVE, args: [0; 6] };
+        assert_eq!(decide(&plan, &data), enosys, "{nr}");
+    }
+    assert_eq!(syscall(&plan, "socket"), raw::RET_KILL_PROCESS);
+    // A deny-list and the network filter let -1 through to the kernel (which says ENOSYS).
+    let minus_one = Data { nr: u32::MAX, arch: raw::AUDIT_ARCH_NATIVE, args: [0; 6] };
+    assert_eq!(decide(&syscalls("~@mount"), &minus_one), raw::RET_ALLOW);
+    assert_eq!(decide(&network(AccessNet::empty()), &minus_one), raw::RET_ALLOW);
+}
+
+#[test]
+fn the_program_denying_seccomp_is_installed_last() {
+    for line in ["~@sandbox:EIO @mount:ENOSYS", "~seccomp mount:ENOSYS", "~swapon:EIO seccomp"] {
+        let plan = syscalls(line);
+        let seccomp = Data::native("seccomp", &[]);
+        let programs = &plan.filters.programs;
+        let denying: Vec<bool> =
+            programs.iter().map(|p| run(p, &seccomp) != raw::RET_ALLOW).collect();
+        assert_eq!(denying.iter().filter(|&&d| d).count(), 1, "{line}");
+        assert_eq!(denying.last(), Some(&true), "{line}");
+    }
+    let mut allow = SyscallFilter::parse("@basic-io").unwrap();
+    allow.add("~@sandbox").unwrap().add("~read:EIO").unwrap();
+    let plan = with_filter(&allow);
+    let last = plan.filters.programs.last().unwrap();
+    assert_ne!(run(last, &Data::native("seccomp", &[])), raw::RET_ALLOW);
+}
+
+#[test]
+fn tcp_fast_open_and_upper_layers_are_denied_where_landlock_misses_them() {
+    let request = |abi| net::Request {
+        requested: AccessNet::all(),
+        covered: AccessNet::UDP,
+        landlock_abi: Some(abi),
+    };
+    let fastopen = |name, flags_arg: usize| {
+        let mut args = [3u64, 0, 0, 0, 0, 0];
+        args[flags_arg] = 0x2000_0000 | libc::MSG_NOSIGNAL as u64;
+        Data::native(name, &args)
+    };
+    let v7 =
+        plan(Request { available: true, network: Some(request(Abi::V7)), syscall_filter: None })
+            .unwrap();
+    for (name, flags) in [("sendto", 3), ("sendmsg", 2), ("sendmmsg", 3)] {
+        assert_eq!(decide(&v7, &fastopen(name, flags)), EACCES, "{name}");
+        assert_eq!(decide(&v7, &Data::native(name, &[3, 0, 0, 0])), raw::RET_ALLOW, "{name}");
+    }
+    let ulp = Data::native("setsockopt", &[3, libc::IPPROTO_TCP as u64, 31, 0, 0]);
+    assert_eq!(decide(&v7, &ulp), EACCES);
+    let nodelay = Data::native("setsockopt", &[3, libc::IPPROTO_TCP as u64, 1, 0, 0]);
+    assert_eq!(decide(&v7, &nodelay), raw::RET_ALLOW);
+    // From ABI 10 Landlock checks a fast open itself.
+    let v10 =
+        plan(Request { available: true, network: Some(request(Abi::V10)), syscall_filter: None })
+            .unwrap();
+    assert_eq!(decide(&v10, &fastopen("sendto", 3)), raw::RET_ALLOW);
 }
