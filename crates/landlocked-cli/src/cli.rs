@@ -44,6 +44,13 @@ and UDP binding and connecting but on the ports given, connecting to abstract UN
 signalling outside the sandbox. What the kernel cannot restrict is said in one line. A file
 gets only the rights that apply to files.
 
+A restricted network is completed with seccomp: sockets Landlock does not cover (MPTCP, SCTP,
+ICMP, raw, other address families such as vsock) and io_uring are denied, and so are TCP or UDP
+sockets outright where this kernel's Landlock cannot restrict them (TCP before ABI 4, UDP
+before ABI 10) and no port of theirs is allowed. Every seccomp filter kills a syscall made
+through another entry point of the kernel: 32-bit (i386, x32) programs need
+--unrestricted-network. --verbose says which layer enforces what.
+
 With no rule option and no --policy, the kernel sample's variables are used instead:
 LL_FS_RO, LL_FS_RW (both required), LL_TCP_BIND, LL_TCP_CONNECT, LL_UDP_BIND,
 LL_UDP_CONNECT_SEND, LL_SCOPED, LL_FORCE_LOG, LL_FS_QUIET, LL_NET_QUIET, LL_QUIET_ACCESS, with
@@ -52,14 +59,15 @@ error; the command never sees them.";
 
 const RUN_AFTER: &str = "\
 Exit status: COMMAND's own; 125 when landlocked fails (bad option, bad policy, missing path,
-port out of range, Landlock unavailable, nothing enforceable, strict request unmet); 126 when
-COMMAND cannot be executed; 127 when it is not found.
+port out of range, bad syscall filter, Landlock or seccomp unavailable, nothing enforceable,
+strict request unmet); 126 when COMMAND cannot be executed; 127 when it is not found.
 
 Examples:
   landlocked run --ldd --ro /etc --rw /tmp -- sort /etc/passwd -o /tmp/sorted
   landlocked run --rox /usr,/lib,/lib64 --ro /etc --connect-tcp 443 -- curl https://example.org
   landlocked run --ldd --rw . -- make
   landlocked run --unrestricted-filesystem --connect-tcp 5432 -- ./client
+  landlocked run --ldd --rw /var/lib/svc --syscall-filter @system-service -- ./service
   landlocked run --strict --policy /etc/landlocked/web.toml -- /usr/sbin/nginx
   LL_FS_RO=/usr:/lib:/etc LL_FS_RW=/tmp LL_TCP_CONNECT=443 landlocked run -- bash -i";
 
