@@ -43,6 +43,10 @@ pub fn test(args: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The API documentation's links hold (a renamed item must not leave a dead link).
+    run(cargo()
+        .args(["doc", "--no-deps", "--locked", "-p", "landlocked-core", "-p", "landlocked"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
     let include = uapi::fetch()?;
     // First, so that the tests also check the static binaries it leaves.
     crate::static_bin::build()?;

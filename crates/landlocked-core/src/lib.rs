@@ -7,8 +7,8 @@
 //! - The raw layer: [`uapi`] (the kernel header's structs and constants), typed flag sets
 //!   ([`AccessFs`], [`AccessNet`], [`Scope`], the syscall flags), [`Abi`] and [`Kernel`] probing,
 //!   and thin wrappers over the three Landlock syscalls ([`ruleset`], [`rule`], [`restrict`]).
-//! - The enforcement core: a [`Policy`] and its [`Rules`] are [`negotiate`]d against the
-//!   running [`Kernel`] (a pure function), then [`enforce`]d, giving a [`Report`] of exactly what
+//! - The enforcement core: a [`Policy`] and its [`Rules`] are [`negotiate`](fn@negotiate)d against the
+//!   running [`Kernel`] (a pure function), then [`enforce`](fn@enforce)d, giving a [`Report`] of exactly what
 //!   is and is not enforced. Best effort or strict, a minimum ABI, no_new_privs, every thread.
 //! - [`sandboxer_env`]: the kernel sample sandboxer's `LL_*` variables as a policy and its
 //!   rules, parsed in place.

@@ -3,7 +3,7 @@
 //! variable.
 //!
 //! [`SandboxerEnv::parse`] reads the variables through a lookup function and checks all of them
-//! before anything is opened; the result gives a [`Policy`] and is itself the [`Rules`], walking
+//! before anything is opened; the result gives a [`Policy`] and is itself the [`Rules`](crate::Rules), walking
 //! the colon-separated lists each time it is asked.
 //!
 //! | variable | meaning (as in the sample) |
@@ -18,7 +18,7 @@
 //!
 //! An empty `LL_FS_RO` or `LL_FS_RW` means no rule; otherwise every item is a path, even an
 //! empty one (`a::b`), and a path that cannot be opened is skipped with a message, as the sample
-//! does (hence [`OnMissing::Skip`] and [`Rules::skipped`]: see [`SandboxerEnv::with_skip_hook`]).
+//! does (hence [`OnMissing::Skip`] and [`Rules::skipped`](crate::Rules::skipped): see [`SandboxerEnv::with_skip_hook`]).
 //! Empty items of port and quiet-access lists are ignored. A non-directory only gets the rights
 //! that apply to files (the core does that).
 //!
@@ -204,7 +204,7 @@ impl fmt::Display for Bytes<'_> {
     }
 }
 
-/// The sample's variables, checked, as a [`Policy`] and its [`Rules`].
+/// The sample's variables, checked, as a [`Policy`] and its [`Rules`](crate::Rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SandboxerEnv<'a> {
     policy: Policy,

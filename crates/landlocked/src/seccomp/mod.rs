@@ -1,6 +1,6 @@
 //! The seccomp layer beside Landlock: what Landlock cannot restrict, denied by syscall.
 //!
-//! - The network, completed ([`net`]): sockets Landlock does not cover, and the protocols it
+//! - The network, completed (`net`): sockets Landlock does not cover, and the protocols it
 //!   cannot restrict on this kernel when no port of them is allowed.
 //! - A syscall filter with systemd's syntax and groups ([`SyscallFilter`]).
 //!
