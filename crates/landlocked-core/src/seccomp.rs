@@ -41,6 +41,8 @@ pub const MAX_INSTRUCTIONS: usize = 4096;
 pub const RET_KILL_PROCESS: u32 = 0x8000_0000;
 /// `SECCOMP_RET_ERRNO`, to be or-ed with the error number.
 pub const RET_ERRNO: u32 = 0x0005_0000;
+/// `SECCOMP_RET_TRACE`: a ptrace stop for the tracer, or `ENOSYS` without one.
+pub const RET_TRACE: u32 = 0x7ff0_0000;
 /// `SECCOMP_RET_ALLOW`.
 pub const RET_ALLOW: u32 = 0x7fff_0000;
 
@@ -117,6 +119,7 @@ mod tests {
         assert_eq!(RET_KILL_PROCESS, libc::SECCOMP_RET_KILL_PROCESS);
         assert_eq!(RET_ERRNO, libc::SECCOMP_RET_ERRNO);
         assert_eq!(RET_ALLOW, libc::SECCOMP_RET_ALLOW);
+        assert_eq!(RET_TRACE, libc::SECCOMP_RET_TRACE);
         assert_eq!(FILTER_FLAG_TSYNC as libc::c_ulong, libc::SECCOMP_FILTER_FLAG_TSYNC);
     }
 

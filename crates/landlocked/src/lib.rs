@@ -16,10 +16,15 @@
 //! # Ok::<(), landlocked::Error>(())
 //! ```
 
+pub mod audit;
 mod command;
 mod error;
+#[cfg(feature = "trace")]
+pub mod explain;
 pub mod fd;
 mod layers;
+#[cfg(feature = "trace")]
+pub mod learn;
 #[cfg(feature = "loader")]
 pub mod loader;
 pub mod policy_file;
@@ -28,6 +33,8 @@ mod report;
 mod rule;
 mod sandbox;
 pub mod seccomp;
+#[cfg(feature = "trace")]
+pub mod trace;
 
 pub use command::CommandExt;
 pub use error::{Error, PolicyError};

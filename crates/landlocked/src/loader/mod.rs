@@ -36,7 +36,7 @@
 //! than [`MAX_DEPTH`], more than [`MAX_OBJECTS`] objects or [`MAX_CANDIDATES`] files looked at,
 //! and a broken `ld.so.conf` are errors: a search that cannot be trusted grants nothing.
 
-mod elf;
+pub(crate) mod elf;
 mod ld_so_conf;
 mod script;
 

@@ -37,14 +37,14 @@ fn op(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
 }
 
 /// On x86_64, x32 syscalls carry the native architecture and `X32_SYSCALL_BIT` in their number:
-/// killed, but for -1, which is no syscall (a tracer's "skip", the kernel's `ENOSYS`). The
-/// number is then in the accumulator.
-fn x32_guard() -> Vec<SockFilter> {
+/// they get `foreign` (killed, for a sandbox), but for -1, which is no syscall (a tracer's
+/// "skip", the kernel's `ENOSYS`). The number is then in the accumulator.
+fn x32_guard(foreign: u32) -> Vec<SockFilter> {
     let mut guard = vec![op(LD_W_ABS, raw::DATA_NR, 0, 0)];
     if cfg!(target_arch = "x86_64") {
         guard.push(op(JEQ_K, u32::MAX, 2, 0));
         guard.push(op(JGE_K, raw::X32_SYSCALL_BIT, 0, 1));
-        guard.push(op(RET_K, raw::RET_KILL_PROCESS, 0, 0));
+        guard.push(op(RET_K, foreign, 0, 0));
     }
     guard
 }
@@ -69,6 +69,18 @@ pub fn number_set(
     mismatch: u32,
     unknown: Option<u32>,
 ) -> Result<Vec<SockFilter>, SeccompError> {
+    number_set_with(numbers, matched, mismatch, unknown, raw::RET_KILL_PROCESS)
+}
+
+/// [`number_set`], with `foreign` for the syscalls of another entry point of the kernel (the
+/// tracer's filter lets them through).
+pub fn number_set_with(
+    numbers: &BTreeSet<u32>,
+    matched: u32,
+    mismatch: u32,
+    unknown: Option<u32>,
+    foreign: u32,
+) -> Result<Vec<SockFilter>, SeccompError> {
     let mut classes: Vec<(u32, u32, u32)> =
         ranges(numbers).into_iter().map(|(lo, hi)| (lo, hi, matched)).collect();
     if let Some(unknown) = unknown {
@@ -82,9 +94,9 @@ pub fn number_set(
     let mut program = vec![
         op(LD_W_ABS, raw::DATA_ARCH, 0, 0),
         op(JEQ_K, raw::AUDIT_ARCH_NATIVE, 1, 0),
-        op(RET_K, raw::RET_KILL_PROCESS, 0, 0),
+        op(RET_K, foreign, 0, 0),
     ];
-    program.extend(x32_guard());
+    program.extend(x32_guard(foreign));
     for (lo, hi, result) in classes {
         program.extend([
             op(JGE_K, lo, 0, 2),
@@ -126,7 +138,7 @@ pub fn with_rules(
         Err(e) => unreachable!("seccompiler refused a filter: {e}"),
     };
     // seccompiler's program checks the architecture first (killing on another).
-    let mut program = x32_guard();
+    let mut program = x32_guard(raw::RET_KILL_PROCESS);
     program.extend(compiled.iter().map(|i| SockFilter {
         code: i.code,
         jt: i.jt,

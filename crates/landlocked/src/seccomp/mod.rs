@@ -10,11 +10,11 @@
 //! entry point of the kernel (i386 or x32 on x86_64, AArch32 on arm64) kills the process, so it
 //! can never slip past a filter written for native numbers.
 
-mod bpf;
+pub(crate) mod bpf;
 mod filter;
 mod groups;
 pub(crate) mod net;
-mod table;
+pub(crate) mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
