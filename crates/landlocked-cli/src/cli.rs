@@ -31,8 +31,10 @@ pub struct Cli {
 pub enum Command {
     // The help texts are on the argument structs: a doc comment here would replace them.
     Run(Box<RunArgs>),
+    Learn(Box<LearnArgs>),
     Status(StatusArgs),
     Check(CheckArgs),
+    Denials(DenialsArgs),
     /// Print a shell's completions for landlocked
     Completions(CompletionsArgs),
 }
@@ -186,9 +188,77 @@ pub struct RunArgs {
     #[arg(long, short, help_heading = "Output")]
     pub verbose: bool,
 
+    /// Trace COMMAND from outside the sandbox and say, when it ends, each access the sandbox
+    /// denied, counted, with the option that would allow it
+    #[arg(long, help_heading = "Explaining")]
+    pub explain: bool,
+    /// With --explain, also write the denials to FILE as JSON
+    #[arg(long, value_name = "FILE", help_heading = "Explaining", requires = "explain")]
+    pub explain_json: Option<PathBuf>,
+
     /// The command and its arguments
     #[arg(value_name = "COMMAND", required = true, trailing_var_arg = true)]
     pub command: Vec<OsString>,
+}
+
+const LEARN_ABOUT: &str = "\
+Runs COMMAND traced with ptrace (as an ordinary user), every process it forks or executes
+followed, and writes a landlockconfig policy that allows what it did and nothing else: read and
+execute on the system prefixes it used (/usr, /lib, /lib64, /bin, /sbin) and on the directories
+of its programs and libraries; elsewhere a rule per file it read or wrote and per directory it
+listed or changed; the ports it bound or connected; every right of this kernel's Landlock
+handled, so that anything not learned is denied. Each rule has a comment saying why.
+
+COMMAND runs unsandboxed, or sandboxed by the run options given (--ro, --policy, ...), whose
+rules the learned policy then keeps and extends. `landlocked run --policy FILE -- COMMAND` runs
+it under the policy learned.";
+
+/// `landlocked learn`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Run COMMAND traced and write a policy that allows what it did",
+    long_about = LEARN_ABOUT,
+    after_long_help = "Exit status: COMMAND's own; 125 when landlocked fails (it cannot trace, write \
+                       the policy, or a run option is wrong).\n\nExamples:\n  \
+                       landlocked learn -o py.toml -- python3 -c 'import json'\n  \
+                       landlocked run --policy py.toml -- python3 -c 'import json'\n  \
+                       landlocked learn --append py.toml -- python3 -c 'import sqlite3'"
+)]
+pub struct LearnArgs {
+    /// Write the policy to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE", conflicts_with = "append")]
+    pub output: Option<PathBuf>,
+    /// Write JSON instead of TOML
+    #[arg(long, conflicts_with = "append")]
+    pub json: bool,
+    /// Add what this run needs and FILE does not allow yet to FILE (TOML), keeping the rest
+    #[arg(long, value_name = "FILE")]
+    pub append: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `landlocked denials`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Summarise Landlock's audit records: which rights each sandbox denied, on what",
+    long_about = "Reads Landlock's audit records (LANDLOCK_ACCESS and LANDLOCK_DOMAIN, types 1423 \
+                  and 1424, Landlock ABI 7) from FILE or standard input, as auditd writes them \
+                  (/var/log/audit/audit.log), as ausearch prints them (raw or -i), or from the \
+                  kernel log when no audit daemon runs (dmesg, journalctl -k), and prints them \
+                  joined by domain: who created it, which rights it denied on which paths, \
+                  ports or processes, how often. Denials of a sandboxed command are only \
+                  logged with --log-new-exec (landlocked run) or LL_FORCE_LOG=1.",
+    after_long_help = "Examples:\n  ausearch -m 1423,1424 --raw | landlocked denials\n  \
+                       landlocked denials /var/log/audit/audit.log\n  dmesg | landlocked denials --json"
+)]
+pub struct DenialsArgs {
+    /// The same as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Where the records are (standard input when not given)
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// `landlocked status`.

@@ -15,7 +15,9 @@ macro_rules! emit {
 
 mod check;
 pub mod cli;
-mod run;
+mod denials;
+mod learn;
+pub(crate) mod run;
 mod status;
 mod usage;
 
@@ -62,6 +64,13 @@ pub fn warn(quiet: bool, message: &str) {
     }
 }
 
+/// One line on stderr that is no warning (what was done), unless `quiet`.
+pub fn warn_info(quiet: bool, message: &str) {
+    if !quiet {
+        say(&one_line(message));
+    }
+}
+
 fn one_line(message: &str) -> String {
     message.replace(['\n', '\r'], " ")
 }
@@ -69,6 +78,8 @@ fn one_line(message: &str) -> String {
 fn dispatch(cli: Cli) -> Result<i32, Fail> {
     match cli.command {
         Command::Run(args) => run::run(*args),
+        Command::Learn(args) => learn::learn(*args),
+        Command::Denials(args) => denials::denials(&args),
         Command::Status(args) if args.syscall_groups => status::syscall_groups(args.json),
         Command::Status(args) => status::status(args.json),
         Command::Check(args) => check::check(&args),

@@ -4,9 +4,11 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+pub(crate) mod explain;
 mod options;
 
-use options::{EnvOpt, Options};
+use options::EnvOpt;
+pub(crate) use options::Options;
 
 use landlocked::{AccessFs, AccessNet, Compat, Handled, PolicyFile, Rule, Sandbox, Scope, loader};
 use landlocked_core::sandboxer_env::{self, SandboxerEnv};
@@ -51,7 +53,7 @@ fn enforce_error(e: &landlocked::Error, o: &Options) -> Fail {
 
 /// The environment COMMAND gets: landlocked's own (or none with `--clear-env`) without the
 /// kernel sample's variables, then the `--env` options.
-fn command_environment(o: &Options) -> Result<Vec<(OsString, OsString)>, Fail> {
+pub(crate) fn command_environment(o: &Options) -> Result<Vec<(OsString, OsString)>, Fail> {
     let own: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let mut env: Vec<(OsString, OsString)> = if o.clear_env {
         Vec::new()
@@ -111,7 +113,7 @@ pub fn run(args: RunArgs) -> Result<i32, Fail> {
 
 /// The file COMMAND names, found as `execvp` finds it (the core's, as the static sandboxer's):
 /// with the command's `PATH`. Its errors are the shell's: 127 not found, 126 not executable.
-fn find_command(program: &OsStr, env: &[(OsString, OsString)]) -> Result<PathBuf, Fail> {
+pub(crate) fn find_command(program: &OsStr, env: &[(OsString, OsString)]) -> Result<PathBuf, Fail> {
     use landlocked_core::exec;
     let mut buf = [0u8; exec::PATH_MAX];
     let path = var(env, "PATH").map(OsStrExt::as_bytes);
@@ -223,25 +225,29 @@ fn open_file(path: &Path) -> Option<std::fs::File> {
     file.metadata().ok().filter(|m| m.is_file()).map(|_| file)
 }
 
-/// The options' sandbox, and the command executed under it.
-fn run_with_options(
+/// The sandbox the options describe for COMMAND (found already as `exe`): the options' own,
+/// `--add-exec` and `--ldd`.
+pub(crate) fn command_sandbox(
     o: &Options,
-    program: &OsStr,
-    args: &[OsString],
+    exe: &Path,
     env: &[(OsString, OsString)],
-) -> Result<i32, Fail> {
+) -> Result<Sandbox, Fail> {
     let mut sandbox = options_sandbox(o)?;
-    let exe = find_command(program, env)?;
     if o.add_exec {
-        let file = open_file(&exe).ok_or_else(|| {
+        let file = open_file(exe).ok_or_else(|| {
             fail(format!("--add-exec: {}: not a regular file that can be opened", exe.display()))
         })?;
         let origin = format!("--add-exec {}", exe.display());
         sandbox.rule(Rule::fd(&file, AccessFs::READ_EXECUTE).origin(origin));
     }
     if o.ldd {
-        ldd_rules(o, &exe, env, &mut sandbox)?;
+        ldd_rules(o, exe, env, &mut sandbox)?;
     }
+    Ok(sandbox)
+}
+
+/// Prepares `sandbox` and says what it will not enforce (and with `--verbose` what it will).
+pub(crate) fn prepare(o: &Options, sandbox: &Sandbox) -> Result<landlocked::Prepared, Fail> {
     let prepared = sandbox.prepare().map_err(|e| enforce_error(&e, o))?;
     let report = prepared.report();
     for skipped in report.skipped() {
@@ -251,6 +257,22 @@ fn run_with_options(
     warn_report(o, report);
     if o.verbose {
         crate::say(&report.to_string());
+    }
+    Ok(prepared)
+}
+
+/// The options' sandbox, and the command executed under it.
+fn run_with_options(
+    o: &Options,
+    program: &OsStr,
+    args: &[OsString],
+    env: &[(OsString, OsString)],
+) -> Result<i32, Fail> {
+    let exe = find_command(program, env)?;
+    let sandbox = command_sandbox(o, &exe, env)?;
+    let prepared = prepare(o, &sandbox)?;
+    if o.explain {
+        return explain::run(o, &sandbox, &prepared, &exe, program, args, env);
     }
     // Everything that writes or allocates happens before the filters are installed: a
     // syscall filter may deny it afterwards.
@@ -274,6 +296,11 @@ fn run_with_env(
     args: &[OsString],
     env: &[(OsString, OsString)],
 ) -> Result<i32, Fail> {
+    if o.explain {
+        return Err(fail(
+            "--explain needs rule options or --policy (not the kernel sample's variables)",
+        ));
+    }
     let vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let sample = SandboxerEnv::parse(|name| {
         vars.iter().find(|(k, _)| k.as_bytes() == name.as_bytes()).map(|(_, v)| v.as_bytes())

@@ -45,6 +45,8 @@ pub struct Options {
     pub env: Vec<EnvOpt>,
     pub syscall_filter: Option<SyscallFilter>,
     pub verbose: bool,
+    pub explain: bool,
+    pub explain_json: Option<PathBuf>,
 }
 
 impl Options {
@@ -119,6 +121,8 @@ impl Options {
         o.env = args.env;
         o.syscall_filter = syscall_filter(&args.syscall_filter, args.syscall_errno);
         o.verbose = args.verbose;
+        o.explain = args.explain;
+        o.explain_json = args.explain_json;
         (o, args.command)
     }
 }

@@ -1,0 +1,126 @@
+//! `landlocked learn`: the command traced, and the policy that allows what it did.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use landlocked::explain::Allowed;
+use landlocked::learn::Learned;
+use landlocked::{Abi, PolicyFile};
+use landlocked_core::Kernel;
+
+use crate::cli::LearnArgs;
+use crate::run::{self, Options};
+use crate::{Fail, fail};
+
+/// `COMMAND ARGS...` as a shell would show it, for the policy's header.
+fn shown(command: &[OsString]) -> String {
+    command
+        .iter()
+        .map(|a| {
+            let a = a.to_string_lossy();
+            if a.is_empty() || a.contains([' ', '\'', '"', '$', '\\']) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a.into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes `text` to `file` whole or not at all (a temporary file renamed over it).
+fn write_whole(file: &Path, text: &str, option: &str) -> Result<(), Fail> {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = file.with_file_name(format!(".{name}.landlocked-{}", std::process::id()));
+    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, file)).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(format!("{option} {}: cannot write: {e}", file.display()))
+    })
+}
+
+pub fn learn(args: LearnArgs) -> Result<i32, Fail> {
+    let (options, command) = Options::from_args(args.run);
+    if options.explain {
+        return Err(fail("--explain is an option of landlocked run, not of learn"));
+    }
+    let Some(program) = command.first().cloned() else {
+        return Err(fail(
+            "learn: no COMMAND given (landlocked learn [OPTIONS] -- COMMAND [ARGS...])",
+        ));
+    };
+    let env = run::command_environment(&options)?;
+    let exe = run::find_command(&program, &env)?;
+    // Sandboxed by the run options given, if any (a policy that then extends them).
+    let sandbox = match options.rule_option() {
+        Some(_) => Some(run::command_sandbox(&options, &exe, &env)?),
+        None => None,
+    };
+    let prepared = sandbox.as_ref().map(|s| run::prepare(&options, s)).transpose()?;
+    let existing = match &args.append {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| fail(format!("--append {}: cannot read: {e}", file.display())))?;
+            let policy = PolicyFile::load(file).map_err(|e| fail(format!("--append: {e}")))?;
+            Some((text, Allowed::granted_by(&policy)))
+        }
+        None => None,
+    };
+    let traced_command = run::explain::traced_command(&exe, &program, &command[1..], &env)?;
+    let traced = landlocked::trace::trace(&traced_command, prepared.as_ref())
+        .map_err(|e| fail(e.to_string()))?;
+
+    let kernel = Kernel::probe();
+    let abi = kernel.support.abi().unwrap_or(Abi::LATEST);
+    let in_sandbox =
+        sandbox.as_ref().zip(prepared.as_ref()).map(|(s, p)| Allowed::of(s, p.report()));
+    let mut learned = Learned::from_accesses(
+        &traced.accesses,
+        abi,
+        in_sandbox.as_ref(),
+        existing.as_ref().map(|(_, a)| a),
+    );
+    if let Some(sandbox) = &sandbox {
+        learned = learned.with_given(sandbox.rules());
+    }
+    let release = crate::status::kernel_release();
+    let header = format!(
+        "Learned by landlocked {} from: {}\nOn Linux {release}, Landlock {}.",
+        env!("CARGO_PKG_VERSION"),
+        shown(&command),
+        kernel.support
+    );
+    let (paths, ports) = learned.counts();
+    let said = format!("{paths} path rules and {ports} port rules");
+    match (&args.append, &existing) {
+        (Some(file), Some((text, _))) => {
+            let merged = learned
+                .append_to_toml(text, &header.replace('\n', " "))
+                .map_err(|e| fail(format!("--append {}: {e}", file.display())))?;
+            write_whole(file, &merged, "--append")?;
+            crate::warn_info(options.quiet, &format!("learn: {said} added to {}", file.display()));
+        }
+        _ => {
+            let text = if args.json { learned.to_json() } else { learned.to_toml(&header) };
+            match &args.output {
+                Some(file) => {
+                    write_whole(file, &text, "--output")?;
+                    crate::warn_info(
+                        options.quiet,
+                        &format!("learn: {said} written to {}", file.display()),
+                    );
+                }
+                None => crate::write_stdout(&text)?,
+            }
+        }
+    }
+    if traced.foreign_syscalls > 0 {
+        crate::warn(
+            options.quiet,
+            &format!(
+                "learn: {} syscalls of another architecture (32-bit) were not looked at",
+                traced.foreign_syscalls
+            ),
+        );
+    }
+    Ok(traced.end.status())
+}
