@@ -75,6 +75,7 @@ pub fn learn(args: LearnArgs) -> Result<i32, Fail> {
         sandbox.as_ref().zip(prepared.as_ref()).map(|(s, p)| Allowed::of(s, p.report()));
     let mut learned = Learned::from_accesses(
         &traced.accesses,
+        &traced.created,
         abi,
         in_sandbox.as_ref(),
         existing.as_ref().map(|(_, a)| a),

@@ -48,6 +48,16 @@ impl Why {
         }
     }
 
+    fn merge(&mut self, other: Why) {
+        for (key, n) in other.counts {
+            *self.counts.entry(key).or_default() += n;
+        }
+        self.programs.extend(other.programs);
+        if self.example.is_none() {
+            self.example = other.example;
+        }
+    }
+
     fn text(&self, rule_path: Option<&Path>) -> String {
         let mut ops: Vec<String> = self
             .counts
@@ -129,6 +139,16 @@ fn is_library(path: &Path) -> bool {
     }
 }
 
+/// The directory that held the first of `path`'s ancestors (or itself) the run created: the
+/// path will be missing when the policy is enforced, that directory will not.
+fn lifted(path: &Path, created: &BTreeSet<PathBuf>) -> Option<PathBuf> {
+    if created.is_empty() {
+        return None;
+    }
+    let first = path.ancestors().filter(|a| created.contains(*a)).last()?;
+    Some(first.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf))
+}
+
 /// The system prefix `path` is beneath, canonical (on a merged /usr, `/bin` is `/usr/bin`).
 fn prefix_of(path: &Path) -> Option<PathBuf> {
     SYSTEM_PREFIXES
@@ -141,8 +161,11 @@ fn prefix_of(path: &Path) -> Option<PathBuf> {
 impl Learned {
     /// Learns from `accesses`, made in `sandbox` if any (an access it denied is learned) and
     /// for a policy that extends `already`: what `sandbox` or `already` allows is left out.
+    /// What is beneath a path in `created` (made by the run, so missing before the next one)
+    /// is granted on the directory that held it.
     pub fn from_accesses(
         accesses: &[Access],
+        created: &BTreeSet<PathBuf>,
         abi: Abi,
         sandbox: Option<&Allowed>,
         already: Option<&Allowed>,
@@ -167,10 +190,14 @@ impl Learned {
             if covered(&access.target) {
                 continue;
             }
+            // A program the run made: its directory was made too, the one that held it is
+            // granted.
+            let held = lifted(path, created);
             let dir = if let Some(prefix) = prefix_of(path).filter(|_| rox.contains(*rights)) {
                 Some(prefix)
             } else if rights.contains(AccessFs::EXECUTE) || is_library(path) {
-                path.parent().map(Path::to_path_buf).filter(|_| rox.contains(*rights))
+                held.or_else(|| path.parent().map(Path::to_path_buf))
+                    .filter(|_| rox.contains(*rights))
             } else {
                 None
             };
@@ -187,8 +214,11 @@ impl Learned {
                 continue;
             }
             match &access.target {
-                Target::Path { path, access: rights, kind, created } => {
-                    learned.path(access, path, *rights, *kind, *created)
+                Target::Path { path, access: rights, kind, created: new } => {
+                    match lifted(path, created) {
+                        Some(dir) => learned.path(access, &dir, *rights, FileKind::Dir, false),
+                        None => learned.path(access, path, *rights, *kind, *new),
+                    }
                 }
                 Target::Port { port, access: right } => {
                     let name = right.names().next().unwrap_or("?");
@@ -248,7 +278,8 @@ impl Learned {
         entry.2.add(access, rights.to_string(), Some(path));
     }
 
-    /// Drops a file rule whose rights a directory rule above it already grants.
+    /// Drops a rule whose rights a directory rule above it already grants (a file rule, or
+    /// a library's directory beneath a prefix), its reasons counted with that rule's.
     fn drop_covered(&mut self) {
         let dirs: Vec<(PathBuf, AccessFs)> = self
             .paths
@@ -256,11 +287,24 @@ impl Learned {
             .filter(|(_, (_, dir, _))| *dir)
             .map(|(p, (a, _, _))| (p.clone(), *a))
             .collect();
-        self.paths.retain(|path, (rights, dir, _)| {
-            *dir || !dirs
-                .iter()
-                .any(|(d, a)| path.starts_with(d) && path != d && a.contains(*rights))
-        });
+        let covering = |path: &Path, rights: AccessFs| {
+            dirs.iter()
+                .filter(|(d, a)| path.starts_with(d) && path != d && a.contains(rights))
+                .min_by_key(|(d, _)| d.components().count())
+                .map(|(d, _)| d.clone())
+        };
+        let covered: Vec<(PathBuf, PathBuf)> = self
+            .paths
+            .iter()
+            .filter_map(|(p, (a, _, _))| covering(p, *a).map(|d| (p.clone(), d)))
+            .collect();
+        for (path, into) in covered {
+            let (_, _, why) = self.paths.remove(&path).expect("listed");
+            if let Some((_, _, above)) = self.paths.get_mut(&into) {
+                above.merge(why);
+            }
+        }
+        self.paths.retain(|_, (_, _, why)| !why.counts.is_empty());
     }
 
     /// Keeps `rules` (those of the sandbox the command was learned in) in the policy, before
@@ -531,7 +575,7 @@ mod tests {
 
     #[test]
     fn rules_are_as_narrow_as_observed() {
-        let learned = Learned::from_accesses(&sample(), Abi::V7, None, None);
+        let learned = Learned::from_accesses(&sample(), &BTreeSet::new(), Abi::V7, None, None);
         let rules = rules(&learned);
         let usr = std::fs::canonicalize("/usr").unwrap().display().to_string();
         let has = |p: &str, a: AccessFs| rules.iter().any(|(q, b)| q == p && *b == a);
@@ -551,7 +595,7 @@ mod tests {
 
     #[test]
     fn the_policy_parses_back_and_allows_what_was_learned() {
-        let learned = Learned::from_accesses(&sample(), Abi::V7, None, None);
+        let learned = Learned::from_accesses(&sample(), &BTreeSet::new(), Abi::V7, None, None);
         let dir = std::env::temp_dir().join(format!("landlocked-learn-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let toml = learned.to_toml("Learned from: tool\nOn a test.");
@@ -591,7 +635,8 @@ mod tests {
         std::fs::write(&file, existing).unwrap();
         let policy = crate::PolicyFile::load(&file).unwrap();
         let allowed = Allowed::granted_by(&policy);
-        let learned = Learned::from_accesses(&sample(), Abi::V7, None, Some(&allowed));
+        let learned =
+            Learned::from_accesses(&sample(), &BTreeSet::new(), Abi::V7, None, Some(&allowed));
         assert!(!rules(&learned).iter().any(|(p, _)| p == "/etc/ld.so.cache"));
         let merged = learned.append_to_toml(existing, "appended").unwrap();
         assert!(merged.starts_with(existing), "{merged}");

@@ -68,17 +68,26 @@ pub(super) fn run(
     env: &[(OsString, OsString)],
 ) -> Result<i32, Fail> {
     let command = traced_command(exe, program, args, env)?;
+    // Opened before the command runs: a file that cannot be written is an error before anything
+    // runs, not after.
+    let cannot = |file: &Path, e: std::io::Error| {
+        fail(format!("--explain-json {}: cannot write: {e}", file.display()))
+    };
+    let json_file = match &o.explain_json {
+        Some(file) => Some((file, std::fs::File::create(file).map_err(|e| cannot(file, e))?)),
+        None => None,
+    };
     let traced = trace::trace(&command, Some(prepared)).map_err(|e| fail(e.to_string()))?;
     let allowed = Allowed::of(sandbox, prepared.report());
     let found = denials(&traced.accesses, &allowed);
-    if let Some(file) = &o.explain_json {
+    if let Some((file, mut out)) = json_file {
+        use std::io::Write as _;
         let doc = json!({
             "exit_status": traced.end.status(),
             "denials": found.iter().map(denial_json).collect::<Vec<_>>(),
         });
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
-        std::fs::write(file, text)
-            .map_err(|e| fail(format!("--explain-json {}: cannot write: {e}", file.display())))?;
+        out.write_all(text.as_bytes()).map_err(|e| cannot(file, e))?;
     }
     let total: usize = found.iter().map(|d| d.count).sum();
     if found.is_empty() {

@@ -246,7 +246,23 @@ pub fn without_landlock(errno: u32, args: &[&str]) -> Run {
 }
 
 pub fn without_landlock_env(errno: u32, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    // The Landlock syscalls, 444..=446 (the same on x86_64 and aarch64).
+    failing_syscalls(444..=446, errno, args, vars)
+}
+
+/// The number of `ptrace` on this architecture.
+pub const PTRACE: u32 = if cfg!(target_arch = "aarch64") { 117 } else { 101 };
+
+/// `landlocked ARGS` with the syscalls `numbers` failing with `errno` (a seccomp filter of this
+/// test's own, inherited by everything landlocked starts).
+pub fn failing_syscalls(
+    numbers: std::ops::RangeInclusive<u32>,
+    errno: u32,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> Run {
     use std::os::unix::process::CommandExt;
+    let (first, last) = (*numbers.start(), *numbers.end());
     let mut cmd = landlocked();
     cmd.args(args).envs(vars.iter().copied());
     // SAFETY: only prctl calls with a filter that lives in this closure's stack frame.
@@ -261,10 +277,10 @@ pub fn without_landlock_env(errno: u32, args: &[&str], vars: &[(&str, &str)]) ->
                 k,
             };
             let filter = [
-                // The syscall number, then 444..=446 (the same on x86_64 and aarch64) fail.
+                // The syscall number, then first..=last fail.
                 op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0),
-                op(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, 0, 2, 444),
-                op(libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K, 1, 0, 446),
+                op(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, 0, 2, first),
+                op(libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K, 1, 0, last),
                 op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ERRNO | errno),
                 op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ALLOW),
             ];

@@ -55,6 +55,8 @@ pub struct Entry {
     pub targets: Vec<Target>,
     /// An `execve`: the program's interpreter is read after it succeeds.
     pub exec: bool,
+    /// The paths it creates, if it succeeds.
+    pub creates: Vec<PathBuf>,
 }
 
 /// The ioctl commands Landlock always permits (`is_masked_device_ioctl` in
@@ -125,7 +127,7 @@ fn fs(path: PathBuf, access: AccessFs, kind: FileKind) -> Target {
 }
 
 /// The rights an `open` of `path` with `flags` needs, and on which objects.
-fn open(path: PathBuf, flags: i32, targets: &mut Vec<Target>) {
+fn open(path: PathBuf, flags: i32, targets: &mut Vec<Target>, creates: &mut Vec<PathBuf>) {
     if flags & libc::O_PATH != 0 {
         return;
     }
@@ -156,6 +158,7 @@ fn open(path: PathBuf, flags: i32, targets: &mut Vec<Target>) {
     let created = existing == FileKind::Missing && flags & libc::O_CREAT != 0;
     if created {
         targets.push(fs(parent(&path), AccessFs::MAKE_REG, FileKind::Dir));
+        creates.push(path.clone());
     }
     if !access.is_empty() {
         let kind = if created { FileKind::File } else { existing };
@@ -276,20 +279,21 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
     };
     let cwd = libc::AT_FDCWD;
     let mut exec = false;
+    let mut creates = Vec::new();
     match name {
         "open" => {
             if let Some(p) = path_at(cwd, a[0], int(1) & libc::O_NOFOLLOW == 0) {
-                open(p, int(1), &mut targets);
+                open(p, int(1), &mut targets, &mut creates);
             }
         }
         "creat" => {
             if let Some(p) = path_at(cwd, a[0], true) {
-                open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC, &mut targets);
+                open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC, &mut targets, &mut creates);
             }
         }
         "openat" => {
             if let Some(p) = path_at(int(0), a[1], int(2) & libc::O_NOFOLLOW == 0) {
-                open(p, int(2), &mut targets);
+                open(p, int(2), &mut targets, &mut creates);
             }
         }
         "openat2" => {
@@ -297,7 +301,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
             let how = tracee::read(tid, a[2], 8);
             let flags = how.try_into().map_or(0, |b: [u8; 8]| u64::from_ne_bytes(b) as i32);
             if let Some(p) = path_at(int(0), a[1], flags & libc::O_NOFOLLOW == 0) {
-                open(p, flags, &mut targets);
+                open(p, flags, &mut targets, &mut creates);
             }
         }
         "execve" | "execveat" => {
@@ -311,6 +315,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
             let (dirfd, addr) = if name == "mkdir" { (cwd, a[0]) } else { (int(0), a[1]) };
             if let Some(p) = path_at(dirfd, addr, false) {
                 targets.push(fs(parent(&p), AccessFs::MAKE_DIR, FileKind::Dir));
+                creates.push(p);
             }
         }
         "mknod" | "mknodat" => {
@@ -318,12 +323,14 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
                 if name == "mknod" { (cwd, a[0], a[1]) } else { (int(0), a[1], a[2]) };
             if let Some(p) = path_at(dirfd, addr, false) {
                 targets.push(fs(parent(&p), make_right(mode as u32), FileKind::Dir));
+                creates.push(p);
             }
         }
         "symlink" | "symlinkat" => {
             let (dirfd, addr) = if name == "symlink" { (cwd, a[1]) } else { (int(1), a[2]) };
             if let Some(p) = path_at(dirfd, addr, false) {
                 targets.push(fs(parent(&p), AccessFs::MAKE_SYM, FileKind::Dir));
+                creates.push(p);
             }
         }
         "unlink" | "rmdir" | "unlinkat" => {
@@ -348,6 +355,9 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
             };
             if let (Some(from), Some(to)) = (from, to) {
                 let exchange = flags & libc::RENAME_EXCHANGE != 0;
+                if std::fs::symlink_metadata(&to).is_err() {
+                    creates.push(to.clone());
+                }
                 reparent(from, to, true, exchange, &mut targets);
             }
         }
@@ -360,6 +370,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
                 }
             };
             if let (Some(from), Some(to)) = (from, to) {
+                creates.push(to.clone());
                 reparent(from, to, false, false, &mut targets);
             }
         }
@@ -395,6 +406,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
             Address::UnixPath(path) if name == "bind" => {
                 if let Some(p) = tracee::resolve(tid, cwd, &path, false) {
                     targets.push(fs(parent(&p), AccessFs::MAKE_SOCK, FileKind::Dir));
+                    creates.push(p);
                 }
             }
             Address::UnixPath(path) => unix_path(tid, &path, &mut targets),
@@ -436,5 +448,5 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
         }
         _ => {}
     }
-    Entry { syscall: name, targets, exec }
+    Entry { syscall: name, targets, exec, creates }
 }

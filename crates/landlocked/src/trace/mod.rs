@@ -132,6 +132,8 @@ impl End {
 pub struct Trace {
     /// Every access, in order.
     pub accesses: Vec<Access>,
+    /// The paths the command created (whether they are still there or not).
+    pub created: std::collections::BTreeSet<PathBuf>,
     /// How the command ended.
     pub end: End,
     /// Whether the stops came through a seccomp filter (`false`: every syscall stopped).

@@ -115,6 +115,7 @@ struct Tracer {
     known: HashSet<i32>,
     programs: HashMap<Pid, PathBuf>,
     accesses: Vec<Access>,
+    created: BTreeSet<PathBuf>,
     foreign: u64,
 }
 
@@ -177,6 +178,9 @@ impl Tracer {
                 result,
             };
             self.accesses.push(access);
+        }
+        if result.is_ok() {
+            self.created.extend(entry.creates);
         }
         if entry.exec && result.is_ok() {
             self.executed(tid, tgid, executed);
@@ -314,7 +318,7 @@ fn trace_here(command: &TracedCommand, sandbox: Option<&Prepared>) -> Result<Tra
         .into_iter()
         .filter_map(|s| unsafe { signal::sigaction(s, &ignore) }.ok().map(|old| (s, old)))
         .collect();
-    let traced = follow(child, seccomp);
+    let traced = follow(child, seccomp, PathBuf::from(command.file()));
     for (s, old) in before {
         // SAFETY: restoring what was there.
         let _ = unsafe { signal::sigaction(s, &old) };
@@ -323,7 +327,10 @@ fn trace_here(command: &TracedCommand, sandbox: Option<&Prepared>) -> Result<Tra
 }
 
 /// Follows `child`, seized and stopped, and every process it starts, to the end.
-fn follow(child: Pid, seccomp: bool) -> Result<Trace, TraceError> {
+///
+/// Until it executes, the child is named by the file it is about to execute (not the tracer's
+/// own program, which it still is).
+fn follow(child: Pid, seccomp: bool, file: PathBuf) -> Result<Trace, TraceError> {
     signal::kill(child, Signal::SIGCONT).map_err(tracer("kill"))?;
 
     let mut t = Tracer {
@@ -332,9 +339,11 @@ fn follow(child: Pid, seccomp: bool) -> Result<Trace, TraceError> {
         known: HashSet::new(),
         programs: HashMap::new(),
         accesses: Vec::new(),
+        created: BTreeSet::new(),
         foreign: 0,
     };
     t.thread(child).started = false;
+    t.programs.insert(child, file);
     let mut end = End::Exited(0);
     loop {
         let status = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD)) {
@@ -396,5 +405,11 @@ fn follow(child: Pid, seccomp: bool) -> Result<Trace, TraceError> {
             _ => {}
         }
     }
-    Ok(Trace { accesses: t.accesses, end, seccomp, foreign_syscalls: t.foreign })
+    Ok(Trace {
+        accesses: t.accesses,
+        created: t.created,
+        end,
+        seccomp,
+        foreign_syscalls: t.foreign,
+    })
 }
