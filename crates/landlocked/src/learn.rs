@@ -196,8 +196,10 @@ impl Learned {
             let dir = if let Some(prefix) = prefix_of(path).filter(|_| rox.contains(*rights)) {
                 Some(prefix)
             } else if rights.contains(AccessFs::EXECUTE) || is_library(path) {
+                // A program in `/` itself (an initramfs's `/init`) gets a file rule: `/`
+                // would grant everything.
                 held.or_else(|| path.parent().map(Path::to_path_buf))
-                    .filter(|_| rox.contains(*rights))
+                    .filter(|dir| rox.contains(*rights) && dir.parent().is_some())
             } else {
                 None
             };

@@ -66,7 +66,7 @@ fn a_script_and_every_process_it_starts_are_followed() {
         a.iter().find(|x| x.syscall == "execve" && x.program == cat && x.target != a[0].target)
     {
         assert!(
-            matches!(&interp.target, Target::Path { access, .. } if *access == AccessFs::EXECUTE)
+            matches!(&interp.target, Target::Path { access, .. } if *access == AccessFs::EXECUTE | AccessFs::READ_FILE)
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -27,7 +27,7 @@ pub(super) struct Cli {
 }
 
 impl Cli {
-    fn new() -> Result<Cli, Outcome> {
+    pub(super) fn new() -> Result<Cli, Outcome> {
         let tools = tools::get().ok_or_else(|| Outcome::Skip("no tools configured".into()))?;
         let landlocked = tools.program("landlocked")?;
         Ok(Cli { landlocked, probe: tools.probe.clone(), needs: tools.probe_needs.clone() })

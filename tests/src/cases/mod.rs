@@ -7,6 +7,7 @@ mod net;
 mod sandboxer;
 mod scope;
 mod seccomp;
+mod trace;
 
 use landlocked_core::{Abi, Errno, Kernel, Report, Status};
 
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(core::cases());
     cases.extend(cli::cases());
     cases.extend(seccomp::cases());
+    cases.extend(trace::cases());
     cases.extend(sandboxer::cases());
     cases
 }

@@ -26,6 +26,11 @@ fn debian(
 /// The LSM list of `debian-6.12-disabled`: Debian's own minus `landlock`.
 const LSM_WITHOUT_LANDLOCK: &str = "lsm=lockdown,capability,yama,apparmor";
 
+/// The command line of the kernels with Landlock's audit records (ABI 7 and later): audit on,
+/// with no audit daemon in the guest the records go to the kernel log, where the conformance
+/// suite reads them back (`trace.audit_records`).
+const AUDIT: &str = "audit=1";
+
 /// A kernel built from the source tarball of Debian's `linux-source-X.Y` in `suite`.
 fn debian_source(
     name: &str,
@@ -64,12 +69,12 @@ pub fn manifest() -> Vec<Kernel> {
             LSM_WITHOUT_LANDLOCK,
         ),
         // From 7.x the image moved from linux-image-* (now a meta package) to linux-binary-*.
-        debian("debian-7.2", X86_64, Abi(10), "sid", "linux-binary-7.2*-amd64", ""),
-        debian("debian-7.3", X86_64, Abi(11), "experimental", "linux-binary-7.3*-amd64", ""),
+        debian("debian-7.2", X86_64, Abi(10), "sid", "linux-binary-7.2*-amd64", AUDIT),
+        debian("debian-7.3", X86_64, Abi(11), "experimental", "linux-binary-7.3*-amd64", AUDIT),
         debian_source("built-6.12", X86_64, Abi(6), "trixie", "linux-source-6.12"),
         debian("debian-6.1", Aarch64, Abi(2), "bookworm", "linux-image-6.1*-arm64", ""),
         debian("debian-6.12", Aarch64, Abi(6), "trixie", "linux-image-6.12*-arm64", ""),
-        debian("debian-7.2", Aarch64, Abi(10), "sid", "linux-binary-7.2*-arm64", ""),
+        debian("debian-7.2", Aarch64, Abi(10), "sid", "linux-binary-7.2*-arm64", AUDIT),
         debian_source("built-6.12", Aarch64, Abi(6), "trixie", "linux-source-6.12"),
     ]
 }
@@ -112,5 +117,14 @@ mod tests {
         }
         let disabled = m.iter().find(|k| k.name == "debian-6.12-disabled").unwrap();
         assert!(disabled.cmdline.starts_with("lsm=") && !disabled.cmdline.contains("landlock"));
+    }
+
+    #[test]
+    fn kernels_with_audit_records_boot_with_audit_on() {
+        for k in manifest() {
+            if let Some(Expect::Abi(abi)) = k.expect {
+                assert_eq!(abi >= 7, k.cmdline.contains(AUDIT), "{}", k.id());
+            }
+        }
     }
 }

@@ -59,6 +59,10 @@ pub struct Entry {
     pub creates: Vec<PathBuf>,
 }
 
+/// What executing a file needs: the kernel opens it for reading, with `__FMODE_EXEC`
+/// (`get_required_file_open_access` in `security/landlock/fs.c`); its ELF interpreter the same.
+pub const EXEC: AccessFs = AccessFs::EXECUTE.union(AccessFs::READ_FILE);
+
 /// The ioctl commands Landlock always permits (`is_masked_device_ioctl` in
 /// `security/landlock/fs.c`, Linux 7.3).
 const MASKED_IOCTLS: &[u32] = &[
@@ -307,7 +311,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
         "execve" | "execveat" => {
             let (dirfd, addr) = if name == "execve" { (cwd, a[0]) } else { (int(0), a[1]) };
             if let Some(p) = path_at(dirfd, addr, true) {
-                targets.push(fs(p, AccessFs::EXECUTE, FileKind::File));
+                targets.push(fs(p, EXEC, FileKind::File));
                 exec = true;
             }
         }

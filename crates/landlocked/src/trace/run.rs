@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
+use landlocked_core::Errno;
 use landlocked_core::seccomp::{self as raw, SockFilter};
-use landlocked_core::{AccessFs, Errno};
 use nix::errno::Errno as NixErrno;
 use nix::sys::ptrace::{self, Event, Options};
 use nix::sys::signal::{self, Signal};
@@ -210,7 +210,7 @@ impl Tracer {
                 syscall: "execve",
                 target: Target::Path {
                     path,
-                    access: AccessFs::EXECUTE,
+                    access: decode::EXEC,
                     kind: FileKind::File,
                     created: false,
                 },
