@@ -78,11 +78,19 @@ pub fn message(e: &clap::Error) -> String {
         ErrorKind::InvalidUtf8 => format!("{} must be UTF-8", option_name(&arg)),
         ErrorKind::NoEquals => format!("{} needs VALUE after =", option_name(&arg)),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "no command given: run, status, check or completions (landlocked --help)".to_string()
+            "no command given: run, learn, status, check, denials or completions (landlocked \
+             --help)"
+                .to_string()
         }
         ErrorKind::MissingRequiredArgument => {
             if arg.contains("COMMAND") {
-                "run: no COMMAND given (landlocked run [OPTIONS] -- COMMAND [ARGS...])".to_string()
+                // Which subcommand wants it: clap's error does not say.
+                let sub = if std::env::args().nth(1).as_deref() == Some("learn") {
+                    "learn"
+                } else {
+                    "run"
+                };
+                format!("{sub}: no COMMAND given (landlocked {sub} [OPTIONS] -- COMMAND [ARGS...])")
             } else if arg.contains("POLICY") {
                 "check: no POLICY file given (landlocked check [--json] POLICY)".to_string()
             } else {

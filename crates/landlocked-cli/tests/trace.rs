@@ -273,3 +273,126 @@ fn denials_summarises_audit_records_from_a_file_or_standard_input() {
     assert!(r.error_line().contains("/nonexistent/audit.log: cannot read"), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The policy `learn -o` wrote for `script`, run by `/bin/sh`, with `args` before.
+fn learned(dir: &Path, args: &[&str], script: &str) -> (Run, String) {
+    let policy = dir.join("policy.toml");
+    let _ = std::fs::remove_file(&policy);
+    let mut all = vec!["learn", "-o", s(&policy)];
+    all.extend(args);
+    let run = sh(&all, script);
+    let text = std::fs::read_to_string(&policy).unwrap_or_default();
+    (run, text)
+}
+
+#[test]
+fn learn_never_grants_a_whole_directory_that_holds_more_than_programs() {
+    use std::os::unix::fs::PermissionsExt;
+    landlock();
+    let dir = temp_dir("wide");
+    // A program in a directory anyone may write, a file named like a library that is not one.
+    let shared = dir.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::copy("/bin/true", shared.join("tool")).unwrap();
+    std::fs::write(dir.join("notes.so"), "text").unwrap();
+    let script = format!("{0}/tool && cat {1}/notes.so", s(&shared), s(&dir));
+    let (run, text) = learned(&dir, &[], &script);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!text.contains(&format!("parent = [\"{}\"]", s(&shared))), "{text}");
+    assert!(!text.contains(&format!("parent = [\"{}\"]", s(&dir))), "{text}");
+    assert!(text.contains(&format!("parent = [\"{}/tool\"]", s(&shared))), "{text}");
+    assert!(text.contains(&format!("parent = [\"{}/notes.so\"]", s(&dir))), "{text}");
+    // A write to the process's own /proc file: on /proc/self, never write on /proc.
+    let (run, text) = learned(&dir, &[], "echo 0 > /proc/self/oom_score_adj");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(text.contains("parent = [\"/proc/self/oom_score_adj\"]"), "{text}");
+    let proc_rule = text.split("[[path_beneath]]").find(|r| r.contains("parent = [\"/proc\"]"));
+    assert!(proc_rule.is_none_or(|r| !r.contains("write_file")), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn learn_in_a_sandbox_does_not_learn_what_file_permissions_refuse_anyway() {
+    landlock();
+    let dir = temp_dir("dac");
+    let not_executable = dir.join("plain");
+    std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
+    let script = format!("{}; exit 0", s(&not_executable));
+    let (run, text) =
+        learned(&dir, &["--ldd", "--rox", "/usr", "--rox", "/bin", "--rox", "/lib"], &script);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!text.contains(&format!("parent = [\"{}\"]", s(&not_executable))), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_hostile_program_cannot_crash_the_tracer_nor_break_the_policy_text() {
+    landlock();
+    let r = helper(&["learn", "-o", "/dev/stdout"], "syscall sendmmsg-bogus");
+    assert_eq!(r.code, 125, "not a regular file: {}", r.stderr);
+    let dir = temp_dir("hostile");
+    let policy = dir.join("p.toml");
+    let r = helper(&["learn", "-o", s(&policy)], "syscall sendmmsg-bogus");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.result().starts_with("errno") || r.result() == "EBADF", "{}", r.result());
+    // An escape and a carriage return in the command line, written in the policy's header.
+    let (run, _) = learned(&dir, &[], "cat /etc/hostname >/dev/null # \u{1b}[2J\r");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let again = sh(&["run", "--policy", s(&dir.join("policy.toml"))], "cat /etc/hostname");
+    assert_eq!(again.code, 0, "the learned policy loads: {}", again.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_run_s_syscall_filter_does_not_stop_the_tracer() {
+    landlock();
+    let r = sh(&["run", "--explain", "--rox", "/", "--syscall-filter", "~seccomp"], "exit 5");
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stderr.contains("explain: the sandbox denied nothing"), "{}", r.stderr);
+}
+
+#[test]
+fn sigint_once_the_command_ended_ends_what_it_left_running() {
+    let mut child = landlocked()
+        .args(["run", "--explain", "--rox", "/", "--", "/bin/sh", "-c", "sleep 60 & exit 3"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    // The command ends at once; its background job would hold the trace for a minute.
+    let mut status = None;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // SAFETY: signalling the child started above.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+    }
+    let Some(status) = status else {
+        child.kill().unwrap();
+        panic!("landlocked did not end on SIGINT");
+    };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("SIGINT killed the 1 process it left running"), "{stderr}");
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn syscalls_of_another_architecture_are_counted_and_said() {
+    let r = helper(&["learn", "-o", "/dev/stdout"], "syscall i386-getpid");
+    assert_eq!(r.code, 125);
+    let dir = temp_dir("i386");
+    let r = helper(&["learn", "-o", s(&dir.join("p.toml"))], "syscall i386-getpid");
+    assert_eq!(r.result(), "ok", "{}", r.stderr);
+    assert!(
+        r.stderr.contains("syscalls of another architecture (32-bit) were not looked at"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

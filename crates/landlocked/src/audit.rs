@@ -59,13 +59,28 @@ fn record_type(line: &str) -> Option<u32> {
     }
 }
 
-/// An audit string: `"quoted"`, hexadecimal (how audit writes one holding spaces or quotes),
-/// or as it is.
-fn decode(value: &str) -> String {
+/// The fields audit writes as untrusted strings (`audit_log_untrustedstring`): quoted, or in
+/// hexadecimal when they hold a space, a quote or a control character. A number (`dest=8080`)
+/// is never hexadecimal.
+const STRING_FIELDS: &[&str] = &["path", "exe", "comm", "ocomm", "name", "dev"];
+
+/// A field's value: a string unquoted or decoded, its control characters (a terminal escape in
+/// a file name) shown as `?`.
+fn decode(key: &str, value: &str) -> String {
+    let text = decode_string(key, value);
+    if text.chars().any(char::is_control) {
+        text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    } else {
+        text
+    }
+}
+
+fn decode_string(key: &str, value: &str) -> String {
     if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
         return inner.to_string();
     }
-    let hex = value.len() >= 2
+    let hex = STRING_FIELDS.contains(&key)
+        && value.len() >= 2
         && value.len() % 2 == 0
         && value.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
     if hex {
@@ -73,7 +88,7 @@ fn decode(value: &str) -> String {
             .step_by(2)
             .map(|i| u8::from_str_radix(&value[i..i + 2], 16).ok())
             .collect();
-        if let Some(bytes) = bytes.filter(|b| b.iter().all(|&c| c >= 0x20)) {
+        if let Some(bytes) = bytes {
             return String::from_utf8_lossy(&bytes).into_owned();
         }
     }
@@ -98,7 +113,8 @@ fn fields(line: &str) -> Fields {
         } else {
             rest[value_start..].find(' ').map_or(rest.len(), |i| value_start + i)
         };
-        out.push((key, decode(&rest[value_start..value_end])));
+        let value = decode(&key, &rest[value_start..value_end]);
+        out.push((key, value));
         // Past the value and the spaces after it.
         while chars.peek().is_some_and(|&(i, _)| i < value_end) {
             chars.next();
@@ -238,5 +254,12 @@ type=LANDLOCK_DOMAIN msg=audit(1729738800.261:36): domain=1a6fdc679 status=deall
         assert_eq!(d[1].blocked[0].blockers, "net.connect_tcp");
         assert_eq!(d[2].blocked[0].object, "/tmp/a b.txt");
         assert!(domains("type=SYSCALL msg=audit(1.2:3): arch=c000003e\nnoise\n").is_empty());
+        // Numbers stay numbers, even with an even count of digits; a name's escape is shown.
+        let d = domains(
+            "type=1423 audit(1.2:3): domain=4 blockers=net.bind_tcp lport=5432\n\
+             type=1423 audit(1.2:4): domain=4 blockers=scope.signal opid=4242 ocomm=1B5B3241\n",
+        );
+        assert_eq!(d[0].blocked[0].object, "port 5432");
+        assert_eq!(d[0].blocked[1].object, "process 4242 (?[2A)");
     }
 }

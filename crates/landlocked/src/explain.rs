@@ -92,9 +92,10 @@ impl Allowed {
         }
     }
 
-    /// The rights of `access` on `path` that the sandbox denies.
-    fn denied_fs(&self, path: &Path, access: AccessFs) -> AccessFs {
-        let mut granted = !self.fs;
+    /// The rights of `access` on `path` that the sandbox denies (with `by_rules`, those no
+    /// rule grants, handled or not).
+    fn denied_fs(&self, path: &Path, access: AccessFs, by_rules: bool) -> AccessFs {
+        let mut granted = if by_rules { AccessFs::empty() } else { !self.fs };
         for (rule, rights, dir) in &self.paths {
             if path == rule || (*dir && path.starts_with(rule)) {
                 granted |= *rights;
@@ -105,9 +106,19 @@ impl Allowed {
 
     /// What of `target` the sandbox denies, as a target of its own (`None`: nothing).
     pub fn denied(&self, target: &Target) -> Option<Target> {
+        self.not_granted(target, false)
+    }
+
+    /// Whether the sandbox's rules grant all of `target` (a right it does not handle is not
+    /// granted by this: what a policy that handles it needs).
+    pub fn grants(&self, target: &Target) -> bool {
+        self.not_granted(target, true).is_none()
+    }
+
+    fn not_granted(&self, target: &Target, by_rules: bool) -> Option<Target> {
         match target {
             Target::Path { path, access, kind, created } => {
-                let denied = self.denied_fs(path, *access);
+                let denied = self.denied_fs(path, *access, by_rules);
                 (!denied.is_empty()).then(|| Target::Path {
                     path: path.clone(),
                     access: denied,
@@ -116,10 +127,11 @@ impl Allowed {
                 })
             }
             Target::Port { port, access } => {
-                let handled = self.net.intersects(*access);
+                let handled = by_rules || self.net.intersects(*access);
                 let granted = self.ports.iter().any(|(p, a)| p == port && a.contains(*access));
                 (handled && !granted).then(|| target.clone())
             }
+            // A scope has no rules: not scoped, it is allowed.
             Target::AbstractUnix { .. } => {
                 self.scoped.contains(Scope::ABSTRACT_UNIX_SOCKET).then(|| target.clone())
             }
@@ -195,6 +207,13 @@ pub fn denials(accesses: &[Access], allowed: &Allowed) -> Vec<Denial> {
         let Some(target) = allowed.denied(&access.target) else { continue };
         // A directory that an open names: the rule goes on it, a file's on the file.
         let target = match target {
+            // A file it would have created: what allows it is a rule on its directory.
+            Target::Path { path, access: rights, created: true, .. } => Target::Path {
+                path: path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+                access: rights,
+                kind: FileKind::Dir,
+                created: false,
+            },
             Target::Path { path, access: rights, kind: FileKind::Missing, created } => {
                 Target::Path { path, access: rights, kind: FileKind::File, created }
             }

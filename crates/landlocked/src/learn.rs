@@ -95,27 +95,74 @@ pub struct Learned {
 
 /// Whether `access` shows a right the command needs: it succeeded, or failed only past the
 /// check Landlock makes (a refused connection, a device that knows no such ioctl), or the
-/// sandbox of this run denied it.
+/// sandbox of this run denied what the kernel's file permissions would have let it do (an
+/// attempt they refuse too is no need: learning it would only widen the policy).
 fn needed(access: &Access, sandbox: Option<&Allowed>) -> bool {
     let denied_here = sandbox.is_some_and(|s| !s.allows(&access.target));
     match (&access.target, access.result) {
         (_, Ok(())) => true,
-        (_, Err(Errno::EACCES | Errno::EPERM | Errno::EXDEV)) => denied_here,
+        (_, Err(Errno::EACCES | Errno::EPERM | Errno::EXDEV)) => {
+            denied_here && permitted(&access.target)
+        }
         (Target::Port { .. } | Target::AbstractUnix { .. }, Err(_)) => true,
         (Target::Path { access: a, .. }, Err(e)) => *a == AccessFs::IOCTL_DEV && e != Errno::EBADF,
         _ => false,
     }
 }
 
+/// Whether the kernel's file permissions let this process (the tracer, with the command's
+/// credentials) do what `target` asks, as `faccessat(AT_EACCESS)` says.
+fn permitted(target: &Target) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Target::Path { path, access, .. } = target else { return true };
+    let check = |path: &Path, mode: i32| {
+        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+        // SAFETY: a NUL-terminated path.
+        unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), mode, libc::AT_EACCESS) == 0 }
+    };
+    let mut mode = 0;
+    if access.intersects(AccessFs::READ_FILE | AccessFs::READ_DIR) {
+        mode |= libc::R_OK;
+    }
+    if access.intersects(AccessFs::WRITE_FILE | AccessFs::TRUNCATE) {
+        mode |= libc::W_OK;
+    }
+    if access.intersects(AccessFs::EXECUTE) {
+        mode |= libc::X_OK;
+    }
+    // Making, removing, moving: writing the directory, searched.
+    if access.intersects(AccessFs::from_bits_truncate(!AccessFs::FILE.bits()) - AccessFs::READ_DIR)
+    {
+        mode |= libc::W_OK | libc::X_OK;
+    }
+    if std::fs::symlink_metadata(path).is_ok() {
+        check(path, mode)
+    } else {
+        // A file to be created: its directory must be writable.
+        path.parent().is_some_and(|dir| check(dir, libc::W_OK | libc::X_OK))
+    }
+}
+
 /// `/proc/1234/...` and `/proc/self/...` → `/proc`; `/dev/pts/3` → `/dev/pts`: paths whose
-/// names change from one run to the next, granted on the directory that stays.
-fn generalized(path: &Path) -> Option<PathBuf> {
+/// names change from one run to the next, granted on the directory that stays. Only to read:
+/// a write beneath `/proc` would reach `/proc/sys`, so a process's own file is granted as
+/// `/proc/self/...` (which `landlocked run`, executing the command in place, opens as the
+/// command's), and nothing of other processes.
+fn generalized(path: &Path, rights: AccessFs) -> Option<PathBuf> {
     let mut parts = path.components().skip(1);
     match (parts.next(), parts.next()) {
         (Some(Component::Normal(a)), Some(Component::Normal(b))) if a == "proc" => {
             let b = b.to_string_lossy();
-            (b == "self" || b == "thread-self" || b.bytes().all(|c| c.is_ascii_digit()))
-                .then(|| PathBuf::from("/proc"))
+            let process =
+                b == "self" || b == "thread-self" || b.bytes().all(|c| c.is_ascii_digit());
+            if !process {
+                None
+            } else if AccessFs::READ_EXECUTE.contains(rights) {
+                Some(PathBuf::from("/proc"))
+            } else {
+                let rest: PathBuf = parts.collect();
+                Some(Path::new("/proc/self").join(rest))
+            }
         }
         (Some(Component::Normal(a)), Some(Component::Normal(b))) if a == "dev" && b == "pts" => {
             Some(PathBuf::from("/dev/pts"))
@@ -124,9 +171,33 @@ fn generalized(path: &Path) -> Option<PathBuf> {
     }
 }
 
-/// `libc.so.6`, `_json.cpython-311-x86_64-linux-gnu.so`: a shared library's name (not
-/// `ld.so.cache`).
+/// Whether `dir` may be granted read and execute whole for a program or library in it: not
+/// `/`, not a home directory, not a directory anyone may write (`/tmp`). Elsewhere the program
+/// or library gets a rule of its own.
+fn program_dir(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    dir.parent().is_some()
+        && dir != Path::new("/root")
+        && dir.parent() != Some(Path::new("/home"))
+        && home.as_deref() != Some(dir)
+        && std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o002 == 0)
+}
+
+/// `libc.so.6`, `_json.cpython-311-x86_64-linux-gnu.so`: a shared library (named so, not
+/// `ld.so.cache`, and an ELF file).
 fn is_library(path: &Path) -> bool {
+    library_name(path) && is_elf(path)
+}
+
+fn is_elf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && magic == *b"\x7fELF"
+}
+
+fn library_name(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     match name.find(".so") {
         Some(at) => {
@@ -170,8 +241,10 @@ impl Learned {
         sandbox: Option<&Allowed>,
         already: Option<&Allowed>,
     ) -> Learned {
+        // Granted by a rule: a right the sandbox leaves unhandled is no grant, the learned
+        // policy handles it.
         let covered = |target: &Target| {
-            sandbox.is_some_and(|s| s.allows(target)) || already.is_some_and(|a| a.allows(target))
+            sandbox.is_some_and(|s| s.grants(target)) || already.is_some_and(|a| a.grants(target))
         };
         let mut learned = Learned {
             abi,
@@ -196,10 +269,8 @@ impl Learned {
             let dir = if let Some(prefix) = prefix_of(path).filter(|_| rox.contains(*rights)) {
                 Some(prefix)
             } else if rights.contains(AccessFs::EXECUTE) || is_library(path) {
-                // A program in `/` itself (an initramfs's `/init`) gets a file rule: `/`
-                // would grant everything.
                 held.or_else(|| path.parent().map(Path::to_path_buf))
-                    .filter(|dir| rox.contains(*rights) && dir.parent().is_some())
+                    .filter(|dir| rox.contains(*rights) && program_dir(dir))
             } else {
                 None
             };
@@ -265,8 +336,11 @@ impl Learned {
             why.add(access, rights.to_string(), Some(path));
             return;
         }
-        let (rule, dir, rights) = if let Some(general) = generalized(path) {
-            (general, true, rights)
+        let (rule, dir, rights) = if let Some(general) = generalized(path, rights) {
+            let dir = general == Path::new("/proc")
+                || general == Path::new("/dev/pts")
+                || kind == FileKind::Dir;
+            (general, dir, if dir { rights } else { rights & AccessFs::FILE })
         } else if created {
             (path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf), true, rights)
         } else if kind == FileKind::Dir {
@@ -499,11 +573,17 @@ fn push(doc: &mut toml_edit::DocumentMut, key: &str, table: toml_edit::Table) {
         doc.entry(key).or_insert(toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()));
     if let Some(array) = item.as_array_of_tables_mut() {
         array.push(table);
+    } else if let Some(array) = item.as_array_mut() {
+        // `path_beneath = [{ ... }]`: the rule joins the inline array.
+        array.push(table.into_inline_table());
     }
 }
 
 /// `text` as TOML comment lines, wrapped at 96 columns, preceded by a blank line.
 fn comment_block(text: &str) -> String {
+    // A control character (an escape, a carriage return) is no valid TOML comment.
+    let text: String =
+        text.chars().map(|c| if c.is_control() && c != '\n' { '?' } else { c }).collect();
     let mut out = String::from("\n");
     for paragraph in text.lines() {
         let mut line = String::from("#");
@@ -647,6 +727,14 @@ mod tests {
         let policy = crate::PolicyFile::load(&file).unwrap();
         assert!(policy.rules.len() > 3, "{merged}");
         assert!(learned.append_to_toml("[[oops", "x").is_err());
+        // Rules written as an inline array: the new ones join it.
+        let inline = "abi = 7\n\
+                      path_beneath = [{ allowed_access = [\"read_file\"], parent = [\"/etc\"] }]\n\
+                      [[ruleset]]\nhandled_access_fs = [\"read_file\"]\n";
+        let merged = learned.append_to_toml(inline, "appended").unwrap();
+        std::fs::write(&file, &merged).unwrap();
+        let policy = crate::PolicyFile::load(&file).unwrap();
+        assert!(policy.rules.len() > 2, "{merged}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -106,3 +106,18 @@ fn what_a_sandbox_denied_is_told_apart_and_explained() {
     assert!(std::fs::read(dir.join("ok")).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn proc_self_is_the_tracee_s_own() {
+    // cat opens /proc/self/fd/3: its own descriptor 3, /etc/hostname, not the tracer's.
+    let traced = trace(&sh("exec 3</etc/hostname; cat /proc/self/fd/3 >/dev/null"), None).unwrap();
+    assert_eq!(traced.end, End::Exited(0));
+    let cat = std::fs::canonicalize("/bin/cat").unwrap();
+    assert!(
+        traced.accesses.iter().any(|x| x.program == cat
+            && matches!(&x.target, Target::Path { path, access, .. }
+                if path == Path::new("/etc/hostname") && access.contains(AccessFs::READ_FILE))),
+        "{:#?}",
+        traced.accesses
+    );
+}

@@ -27,6 +27,15 @@ pub(crate) fn traced_command(
     })
 }
 
+/// What the trace says when SIGINT ended what the command left running.
+pub(crate) fn left_killed(n: usize) -> String {
+    format!(
+        "the command had ended; SIGINT killed the {n} process{} it left running, whose \
+         accesses after that are not seen",
+        if n == 1 { "" } else { "es" }
+    )
+}
+
 fn denial_json(d: &Denial) -> serde_json::Value {
     let mut value = json!({
         "count": d.count,
@@ -110,15 +119,22 @@ pub(super) fn run(
                 })
                 .collect();
             let syscalls: Vec<&str> = d.syscalls.iter().copied().collect();
-            crate::say(&format!(
+            let line = format!(
                 "{:>5}x {} ({}: {}): {}",
                 d.count,
                 d.target,
                 programs.join(", "),
                 syscalls.join(", "),
                 d.option
-            ));
+            );
+            // A name holding a newline or an escape must not forge lines or drive the terminal.
+            crate::say(
+                &line.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>(),
+            );
         }
+    }
+    if traced.left_killed > 0 {
+        crate::say(&format!("explain: {}", left_killed(traced.left_killed)));
     }
     if traced.foreign_syscalls > 0 {
         crate::say(&format!(

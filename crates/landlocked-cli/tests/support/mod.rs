@@ -80,6 +80,13 @@ fn raw_syscall(name: &str) -> std::io::Result<()> {
             };
             if r < 0 { Err(std::io::Error::from_raw_os_error(-r as i32)) } else { Ok(()) }
         }
+        // A bogus message array at the top of the address space: EFAULT, and a tracer that
+        // reads it must not fail.
+        "sendmmsg-bogus" => {
+            // SAFETY: the kernel checks the pointer and fails with EFAULT.
+            let r = unsafe { libc::syscall(libc::SYS_sendmmsg, 0, 0xffff_ffff_ffff_ffc0u64, 4, 0) };
+            last_error(r)
+        }
         other => panic!("unknown syscall {other}"),
     }
 }

@@ -433,7 +433,7 @@ pub fn entry(tid: Pid, tgid: Pid, name: &'static str, a: [u64; 6]) -> Entry {
         "sendmmsg" => {
             // struct mmsghdr { struct msghdr msg_hdr (56 bytes); unsigned msg_len; }: 64 each.
             for i in 0..a[2].min(16) {
-                let header = tracee::read(tid, a[1] + i * 64, 12);
+                let header = tracee::read(tid, a[1].wrapping_add(i * 64), 12);
                 if header.len() == 12 {
                     let name = u64::from_ne_bytes(header[..8].try_into().unwrap_or_default());
                     let len =

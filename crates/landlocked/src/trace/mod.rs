@@ -140,6 +140,9 @@ pub struct Trace {
     pub seccomp: bool,
     /// Syscalls of another entry point of the kernel (i386, x32, AArch32): not decoded.
     pub foreign_syscalls: u64,
+    /// Processes the command left running when it ended, killed by a SIGINT to the tracer
+    /// (the trace waits for every process, as `strace -f` does).
+    pub left_killed: usize,
 }
 
 /// Why a command could not be traced.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use landlocked_core::Errno;
 use landlocked_core::seccomp::{self as raw, SockFilter};
@@ -17,8 +18,8 @@ use super::tracee::{self, Stop};
 use super::{Access, End, FileKind, Target, Trace, TraceError, TracedCommand};
 use crate::prepare::Prepared;
 
-/// The seccomp program that stops the tracee at the syscalls of [`decode::TRACED`] and lets
-/// everything else run, another entry point of the kernel included.
+/// The seccomp program that stops the tracee at the syscalls of [`decode::TRACED`] and at
+/// every syscall of another entry point of the kernel, and lets everything else run.
 fn filter() -> Result<Vec<SockFilter>, TraceError> {
     let numbers: BTreeSet<u32> = decode::TRACED
         .iter()
@@ -27,12 +28,13 @@ fn filter() -> Result<Vec<SockFilter>, TraceError> {
             _ => None,
         })
         .collect();
+    // Another entry point of the kernel (i386, x32) stops too: not decoded, but counted.
     crate::seccomp::bpf::number_set_with(
         &numbers,
         raw::RET_TRACE,
         raw::RET_ALLOW,
         None,
-        raw::RET_ALLOW,
+        raw::RET_TRACE,
     )
     .map_err(TraceError::Filter)
 }
@@ -74,12 +76,8 @@ unsafe fn child(
         // SAFETY: leaving the child.
         unsafe { libc::_exit(125) }
     };
-    if let Some(sandbox) = sandbox {
-        if let Err(e) = sandbox.enforce_in_child() {
-            let e = e.raw_os_error().and_then(Errno::from_raw).unwrap_or(Errno::EPERM);
-            fail(b": cannot enforce the sandbox: ", e);
-        }
-    }
+    // The tracing filter first: the sandbox's own filters may deny prctl and seccomp (the
+    // kernel takes the strictest answer of all filters, whatever their order).
     if let Some(filter) = filter {
         if landlocked_core::restrict::no_new_privs() != Ok(true) {
             if let Err(e) = landlocked_core::restrict::set_no_new_privs() {
@@ -88,6 +86,12 @@ unsafe fn child(
         }
         if let Err(e) = raw::install(filter, 0) {
             fail(b": cannot install the tracing filter: ", e);
+        }
+    }
+    if let Some(sandbox) = sandbox {
+        if let Err(e) = sandbox.enforce_in_child() {
+            let e = e.raw_os_error().and_then(Errno::from_raw).unwrap_or(Errno::EPERM);
+            fail(b": cannot enforce the sandbox: ", e);
         }
     }
     // SAFETY: the caller keeps the strings and arrays alive; argv[0] is scratch.
@@ -117,6 +121,7 @@ struct Tracer {
     accesses: Vec<Access>,
     created: BTreeSet<PathBuf>,
     foreign: u64,
+    left_killed: usize,
 }
 
 impl Tracer {
@@ -306,24 +311,51 @@ fn trace_here(command: &TracedCommand, sandbox: Option<&Prepared>) -> Result<Tra
             .and_then(|s| s.trim().parse().ok());
         return Err(TraceError::NotAllowed { errno: errno(e), yama });
     }
-    // The terminal's signals reach the command directly; the tracer outlives them to report,
-    // and gives the caller its own handling back when the command has ended.
+    // The terminal's signals reach the command directly; the tracer outlives them to report.
+    // Once the command has ended, Ctrl-C ends what it left running (a background job that
+    // ignores SIGINT), the tracer's wait interrupted. The caller's handling comes back after.
     let ignore = signal::SigAction::new(
         signal::SigHandler::SigIgn,
         signal::SaFlags::empty(),
         signal::SigSet::empty(),
     );
-    // SAFETY: ignoring a signal installs no handler.
-    let before: Vec<_> = [Signal::SIGINT, Signal::SIGQUIT]
+    let interrupt = signal::SigAction::new(
+        signal::SigHandler::Handler(on_interrupt),
+        signal::SaFlags::empty(),
+        signal::SigSet::empty(),
+    );
+    // SAFETY: pthread_self has no precondition.
+    TRACER_THREAD.store(unsafe { libc::pthread_self() } as usize, Ordering::SeqCst);
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    // SAFETY: the handler only stores an atomic and calls pthread_kill, both signal-safe.
+    let before: Vec<_> = [(Signal::SIGINT, &interrupt), (Signal::SIGQUIT, &ignore)]
         .into_iter()
-        .filter_map(|s| unsafe { signal::sigaction(s, &ignore) }.ok().map(|old| (s, old)))
+        .filter_map(|(s, a)| unsafe { signal::sigaction(s, a) }.ok().map(|old| (s, old)))
         .collect();
     let traced = follow(child, seccomp, PathBuf::from(command.file()));
     for (s, old) in before {
         // SAFETY: restoring what was there.
         let _ = unsafe { signal::sigaction(s, &old) };
     }
+    TRACER_THREAD.store(0, Ordering::SeqCst);
     traced
+}
+
+/// The thread waiting for the tracees, which a SIGINT must interrupt wherever it lands.
+static TRACER_THREAD: AtomicUsize = AtomicUsize::new(0);
+/// A SIGINT came.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let tracer = TRACER_THREAD.load(Ordering::SeqCst);
+    // SAFETY: pthread_self and pthread_kill are async-signal-safe; the thread is alive while
+    // its id is stored.
+    unsafe {
+        if tracer != 0 && libc::pthread_self() as usize != tracer {
+            libc::pthread_kill(tracer as libc::pthread_t, libc::SIGINT);
+        }
+    }
 }
 
 /// Follows `child`, seized and stopped, and every process it starts, to the end.
@@ -341,14 +373,25 @@ fn follow(child: Pid, seccomp: bool, file: PathBuf) -> Result<Trace, TraceError>
         accesses: Vec::new(),
         created: BTreeSet::new(),
         foreign: 0,
+        left_killed: 0,
     };
     t.thread(child).started = false;
     t.programs.insert(child, file);
     let mut end = End::Exited(0);
+    let mut ended = false;
     loop {
         let status = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD)) {
             Ok(status) => status,
-            Err(NixErrno::EINTR) => continue,
+            Err(NixErrno::EINTR) => {
+                if INTERRUPTED.swap(false, Ordering::SeqCst) && ended {
+                    let left: BTreeSet<Pid> = t.threads.values().map(|th| th.tgid).collect();
+                    for tgid in left {
+                        t.left_killed += 1;
+                        let _ = signal::kill(tgid, Signal::SIGKILL);
+                    }
+                }
+                continue;
+            }
             Err(NixErrno::ECHILD) => break,
             Err(e) => return Err(tracer("wait")(e)),
         };
@@ -357,12 +400,14 @@ fn follow(child: Pid, seccomp: bool, file: PathBuf) -> Result<Trace, TraceError>
                 t.threads.remove(&tid);
                 if tid == child {
                     end = End::Exited(code);
+                    ended = true;
                 }
             }
             WaitStatus::Signaled(tid, sig, _) => {
                 t.threads.remove(&tid);
                 if tid == child {
                     end = End::Killed(sig as i32);
+                    ended = true;
                 }
             }
             WaitStatus::PtraceSyscall(tid) => {
@@ -411,5 +456,6 @@ fn follow(child: Pid, seccomp: bool, file: PathBuf) -> Result<Trace, TraceError>
         end,
         seccomp,
         foreign_syscalls: t.foreign,
+        left_killed: t.left_killed,
     })
 }

@@ -74,7 +74,8 @@ pub fn read(tid: Pid, addr: u64, len: usize) -> Vec<u8> {
     let mut done = 0;
     while done < len {
         // Up to the end of the page: a read across an unmapped page fails whole.
-        let at = addr + done as u64;
+        // A bogus pointer at the top of the address space ends the read, not the tracer.
+        let Some(at) = addr.checked_add(done as u64) else { break };
         let chunk = (4096 - (at % 4096) as usize).min(len - done);
         let remote = [RemoteIoVec { base: at as usize, len: chunk }];
         let mut local = [IoSliceMut::new(&mut out[done..done + chunk])];
@@ -105,7 +106,7 @@ pub fn string(tid: Pid, addr: u64) -> Option<Vec<u8>> {
             return Some(out);
         }
         out.extend_from_slice(&bytes);
-        at += bytes.len() as u64;
+        at = at.checked_add(bytes.len() as u64)?;
     }
     None
 }
@@ -121,7 +122,10 @@ pub fn cwd(tid: Pid) -> Option<PathBuf> {
 
 /// What the tracee's descriptor `fd` refers to (`socket:[...]`, `pipe:[...]` for others).
 pub fn fd_path(tid: Pid, fd: i32) -> Option<PathBuf> {
+    // A pipe or socket (`pipe:[12]`), a memfd or a deleted file (`/memfd:x (deleted)`) has no
+    // path a rule could name.
     link(&format!("/proc/{tid}/fd/{fd}"))
+        .filter(|p| p.is_absolute() && !p.as_os_str().as_bytes().ends_with(b" (deleted)"))
 }
 
 /// The metadata of the file behind the tracee's descriptor `fd`.
@@ -147,6 +151,12 @@ pub fn tgid(tid: Pid) -> Pid {
 /// `(type, protocol)` of the tracee's socket `fd`, read from a duplicate taken with
 /// `pidfd_getfd` (Linux 5.6).
 pub fn socket_kind(tgid: Pid, fd: i32) -> Option<(i32, i32)> {
+    // Only a socket is duplicated: closing the copy of another file can wait on whoever
+    // serves it (a FUSE daemon's flush).
+    let target = link(&format!("/proc/{tgid}/fd/{fd}"))?;
+    if !target.as_os_str().as_bytes().starts_with(b"socket:[") {
+        return None;
+    }
     // SAFETY: plain syscalls on numbers; the descriptors made here are closed here.
     unsafe {
         let pidfd = libc::syscall(libc::SYS_pidfd_open, tgid.as_raw(), 0) as i32;
@@ -185,7 +195,18 @@ pub fn resolve(tid: Pid, dirfd: i32, path: &[u8], follow: bool) -> Option<PathBu
         fd_path(tid, dirfd)?
     };
     let full = if path.is_empty() { base } else { base.join(named) };
-    Some(canonical(&full, follow))
+    Some(canonical(&as_tracee(tid, &full), follow))
+}
+
+/// `/proc/self/...` and `/proc/thread-self/...` as the tracee means them, not the tracer.
+fn as_tracee(tid: Pid, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("/proc/self") {
+        Path::new("/proc").join(tgid(tid).to_string()).join(rest)
+    } else if let Ok(rest) = path.strip_prefix("/proc/thread-self") {
+        Path::new(&format!("/proc/{}/task/{tid}", tgid(tid))).join(rest)
+    } else {
+        path.to_path_buf()
+    }
 }
 
 /// `path` with its symlinks resolved (the last one only if `follow`) and `.` and `..` gone.
