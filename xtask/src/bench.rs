@@ -57,7 +57,8 @@ pub fn command(args: &[String]) -> Result<(), String> {
         ("landlocked-sandboxer /bin/true", format!("{} /bin/true", ours.display())),
         ("sample /bin/true", format!("{} /bin/true", sample.display())),
     ];
-    let launch = rounds(&out.join("launch"), &[("LL_FS_RO", "/".into())], &launch, 200)?;
+    let env = [("LL_FS_RO", Some("/".into())), ("LL_FS_RW", Some(String::new()))];
+    let launch = rounds(&out.join("launch"), &env, &launch, &plan(200))?;
 
     // 2,000 rules: that many directories in LL_FS_RO, then "/" for /bin/true.
     let dirs = std::env::temp_dir().join("llsb-bench");
@@ -72,52 +73,104 @@ pub fn command(args: &[String]) -> Result<(), String> {
         ("landlocked-sandboxer, 2001 rules", format!("{} /bin/true", ours.display())),
         ("sample, 2001 rules", format!("{} /bin/true", sample.display())),
     ];
-    let many = rounds(&out.join("rules"), &[("LL_FS_RO", list.join(":"))], &many, 50)?;
+    let env = [("LL_FS_RO", Some(list.join(":"))), ("LL_FS_RW", Some(String::new()))];
+    let many = rounds(&out.join("rules"), &env, &many, &plan(50))?;
     let _ = fs::remove_dir_all(&dirs);
 
-    println!("\n| command | median | mean | min | 90th percentile | CPU (user+sys) | runs |");
-    println!("|:---|---:|---:|---:|---:|---:|---:|");
-    for (name, times, cpu) in launch.iter().chain(&many) {
-        let ms = |q: f64| times[((times.len() - 1) as f64 * q) as usize] * 1000.0;
-        let mean = times.iter().sum::<f64>() / times.len() as f64 * 1000.0;
-        println!(
-            "| `{name}` | {:.3} ms | {mean:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
-            ms(0.5),
-            ms(0.0),
-            ms(0.9),
-            cpu * 1000.0,
-            times.len()
-        );
-    }
+    let ms = |s: f64| format!("{:.3} ms", s * 1000.0);
+    table(
+        &launch.iter().chain(&many).collect::<Vec<_>>(),
+        &[
+            ("median", &|t| ms(t.quantile(0.5))),
+            ("mean", &|t| ms(t.mean())),
+            ("min", &|t| ms(t.quantile(0.0))),
+            ("90th percentile", &|t| ms(t.quantile(0.9))),
+            ("CPU (user+sys)", &|t| ms(t.cpu)),
+        ],
+    );
     Ok(())
 }
 
-/// How many times each benchmark alternates between its commands.
-const ROUNDS: usize = 10;
+/// How a benchmark alternates its commands: `rounds` hyperfine rounds, each with `warmup`
+/// unmeasured runs then `runs` measured runs of every command.
+pub(crate) struct Plan {
+    pub rounds: usize,
+    pub runs: u32,
+    pub warmup: u32,
+}
 
-/// Runs `commands` under hyperfine `ROUNDS` times, `runs` runs each per round, and returns, by
-/// command, every run's wall time (seconds, sorted) and the mean CPU time of a run (user and
-/// system, which the machine's other load disturbs less). hyperfine runs one command's batch after the
-/// other's; on a shared machine whose load drifts, alternating short rounds keeps that drift
-/// from favouring whichever command ran in a quiet moment.
-fn rounds(
+/// bench-sandboxer's plan: its commands take about a millisecond, so ten rounds with five
+/// warm-up runs each cost little.
+const fn plan(runs: u32) -> Plan {
+    Plan { rounds: 10, runs, warmup: 5 }
+}
+
+/// One command's runs, pooled over the rounds.
+pub(crate) struct Timed {
+    /// Its name in the table.
+    pub name: String,
+    /// Every run's wall time, in seconds, sorted.
+    pub times: Vec<f64>,
+    /// The mean CPU time of a run (user and system, its children's included), in seconds.
+    pub cpu: f64,
+}
+
+impl Timed {
+    /// The run at quantile `q` (0 the fastest, 0.5 the median), in seconds.
+    pub fn quantile(&self, q: f64) -> f64 {
+        self.times[((self.times.len() - 1) as f64 * q) as usize]
+    }
+
+    /// The mean run, in seconds.
+    pub fn mean(&self) -> f64 {
+        self.times.iter().sum::<f64>() / self.times.len() as f64
+    }
+}
+
+/// A column of [`table`]: its heading and how a row shows in it.
+pub(crate) type Column<'a> = (&'a str, &'a dyn Fn(&Timed) -> String);
+
+/// Prints a markdown table: the command, `columns`, then the number of runs.
+pub(crate) fn table(rows: &[&Timed], columns: &[Column]) {
+    let headings: String = columns.iter().map(|(h, _)| format!(" {h} |")).collect();
+    let aligns = "---:|".repeat(columns.len());
+    println!("\n| command |{headings} runs |");
+    println!("|:---|{aligns}---:|");
+    for row in rows {
+        let cells: String = columns.iter().map(|(_, cell)| format!(" {} |", cell(row))).collect();
+        println!("| `{}` |{cells} {} |", row.name, row.times.len());
+    }
+}
+
+/// Runs `commands` (name, command line; `env` set in the environment, or removed from it where
+/// `None`) under hyperfine as `plan` says, and returns, by command, every run's wall time and
+/// the mean CPU time of a run (user and system, which the machine's other load disturbs less).
+/// hyperfine runs one command's batch after the other's; on a shared machine whose load drifts,
+/// alternating short rounds keeps that drift from favouring whichever command ran in a quiet
+/// moment. Each round's JSON is kept as `stem.<round>.json`.
+pub(crate) fn rounds(
     stem: &Path,
-    env: &[(&str, String)],
+    env: &[(&str, Option<String>)],
     commands: &[(&str, String)],
-    runs: u32,
-) -> Result<Vec<(String, Vec<f64>, f64)>, String> {
-    let mut all: Vec<(String, Vec<f64>, f64)> =
-        commands.iter().map(|(name, _)| (name.to_string(), Vec::new(), 0.0)).collect();
-    eprintln!("xtask: hyperfine, {ROUNDS} rounds of {runs} runs: {}", stem.display());
-    for round in 0..ROUNDS {
+    plan: &Plan,
+) -> Result<Vec<Timed>, String> {
+    let mut all: Vec<Timed> = commands
+        .iter()
+        .map(|(name, _)| Timed { name: name.to_string(), times: Vec::new(), cpu: 0.0 })
+        .collect();
+    eprintln!("xtask: hyperfine, {} rounds of {} runs: {}", plan.rounds, plan.runs, stem.display());
+    for round in 0..plan.rounds {
         let json = stem.with_extension(format!("{round}.json"));
         let mut cmd = Command::new("hyperfine");
-        cmd.args(["-N", "--style", "none", "--output", "null", "--warmup", "5"])
-            .args(["--runs", &runs.to_string(), "--export-json"])
-            .arg(&json)
-            .env("LL_FS_RW", "");
+        cmd.args(["-N", "--style", "none", "--output", "null"])
+            .args(["--warmup", &plan.warmup.to_string(), "--runs", &plan.runs.to_string()])
+            .arg("--export-json")
+            .arg(&json);
         for (k, v) in env {
-            cmd.env(k, v);
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         // Alternate the order as well as the rounds.
         let order: Vec<_> = if round % 2 == 0 {
@@ -131,17 +184,17 @@ fn rounds(
         bench(&mut cmd)?;
         let text = fs::read_to_string(&json).map_err(|e| format!("{}: {e}", json.display()))?;
         for (name, times, cpu) in run_times(&text) {
-            if let Some((_, acc, total)) = all.iter_mut().find(|(n, ..)| *n == name) {
-                acc.extend(times);
-                *total += cpu / ROUNDS as f64;
+            if let Some(t) = all.iter_mut().find(|t| t.name == name) {
+                t.times.extend(times);
+                t.cpu += cpu / plan.rounds as f64;
             }
         }
     }
-    for (name, times, _) in &mut all {
-        if times.is_empty() {
-            return Err(format!("hyperfine reported no time for {name}"));
+    for t in &mut all {
+        if t.times.is_empty() {
+            return Err(format!("hyperfine reported no time for {}", t.name));
         }
-        times.sort_by(f64::total_cmp);
+        t.times.sort_by(f64::total_cmp);
     }
     Ok(all)
 }

@@ -3,6 +3,7 @@
 
 mod apt;
 mod bench;
+mod bench_trace;
 mod cache;
 mod cpio;
 mod elf;
@@ -39,6 +40,9 @@ commands:
   bench-sandboxer
               compare landlocked-sandboxer with the kernel's sample (static musl build) with
               hyperfine: launch overhead and 2,000 path rules; prints both sizes
+  bench-trace the overhead of landlocked learn and run --explain (ptrace and a seccomp
+              filter) over the plain command, against strace's, with hyperfine: Python
+              imports and a shell loop of 200 forks
   static      build the libc-free landlocked-sandboxer for x86_64 and aarch64 into
               target/static/<arch>/, check that both are fully static, run its scenarios
   man [DIR]   the man pages of landlocked and its subcommands, from its clap declarations,
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Some("kernels") => kernels::command(&args[1..]),
         Some("vmtest") => vmtest::command(&args[1..]),
         Some("bench-sandboxer") => bench::command(&args[1..]),
+        Some("bench-trace") => bench_trace::command(&args[1..]),
         Some("static") => static_bin::command(&args[1..]),
         Some("man") => man::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
