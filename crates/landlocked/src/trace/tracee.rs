@@ -1,5 +1,5 @@
 //! What the tracer reads of a stopped tracee: its syscall (`PTRACE_GET_SYSCALL_INFO`), its
-//! memory (`process_vm_readv`), its working directory, descriptors and program (`/proc`).
+//! memory (`process_vm_readv`, else `/proc/PID/mem`), its working directory, descriptors and program (`/proc`).
 
 use std::ffi::OsString;
 use std::io::IoSliceMut;
@@ -81,7 +81,30 @@ pub fn read(tid: Pid, addr: u64, len: usize) -> Vec<u8> {
         let mut local = [IoSliceMut::new(&mut out[done..done + chunk])];
         match process_vm_readv(tid, &mut local, &remote) {
             Ok(n) if n > 0 => done += n,
+            // A kernel without CONFIG_CROSS_MEMORY_ATTACH (a tinyconfig): the tracee's memory
+            // through /proc, which its tracer may read.
+            Err(nix::errno::Errno::ENOSYS) => return read_proc_mem(tid, addr, len),
             _ => break,
+        }
+    }
+    out.truncate(done);
+    out
+}
+
+/// `len` bytes at `addr` of `tid`'s memory from `/proc/TID/mem`, up to the first that cannot
+/// be read.
+fn read_proc_mem(tid: Pid, addr: u64, len: usize) -> Vec<u8> {
+    use std::os::unix::fs::FileExt;
+    let mut out = vec![0u8; len];
+    let mut done = 0;
+    if let Ok(mem) = std::fs::File::open(format!("/proc/{tid}/mem")) {
+        while done < len {
+            let Some(at) = addr.checked_add(done as u64) else { break };
+            let chunk = (4096 - (at % 4096) as usize).min(len - done);
+            match mem.read_at(&mut out[done..done + chunk], at) {
+                Ok(n) if n > 0 => done += n,
+                _ => break,
+            }
         }
     }
     out.truncate(done);
