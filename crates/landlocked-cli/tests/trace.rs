@@ -214,6 +214,15 @@ fn explain_tells_ports_and_signals_apart() {
         let r = helper(&["run", "--explain", "--ldd"], "kill 1");
         assert_eq!(r.result(), "EPERM");
         assert!(r.stderr.contains("signal to 1"), "{}", r.stderr);
+        assert!(r.stderr.contains("--unrestricted-scoped"), "{}", r.stderr);
+        let name = format!("landlocked-explain-{}", std::process::id());
+        let _listener = std::os::unix::net::UnixListener::bind_addr(
+            &<std::os::unix::net::SocketAddr as std::os::linux::net::SocketAddrExt>::from_abstract_name(&name).unwrap(),
+        )
+        .unwrap();
+        let r = helper(&["run", "--explain", "--ldd"], &format!("abstract {name}"));
+        assert_eq!(r.result(), "EPERM");
+        assert!(r.stderr.contains(&format!("abstract_unix_socket @{name}")), "{}", r.stderr);
     }
 }
 
