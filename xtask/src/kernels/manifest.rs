@@ -31,6 +31,9 @@ const LSM_WITHOUT_LANDLOCK: &str = "lsm=lockdown,capability,yama,apparmor";
 /// suite reads them back (`trace.audit_records`).
 const AUDIT: &str = "audit=1";
 
+/// Trixie's backports, where Debian's newest released kernels are.
+const BACKPORTS: &str = "trixie-backports";
+
 /// A kernel built from the source tarball of Debian's `linux-source-X.Y` in `suite`.
 fn debian_source(
     name: &str,
@@ -70,11 +73,15 @@ pub fn manifest() -> Vec<Kernel> {
         ),
         // From 7.x the image moved from linux-image-* (now a meta package) to linux-binary-*.
         debian("debian-7.2", X86_64, Abi(10), "sid", "linux-binary-7.2*-amd64", AUDIT),
-        debian("debian-7.3", X86_64, Abi(11), "experimental", "linux-binary-7.3*-amd64", AUDIT),
+        // Linux 7.3 released, from trixie's backports: ABI 11 on both architectures, and on
+        // arm64 16 KiB pages as well (the only kernel whose page size is not 4 KiB).
+        debian("debian-7.3", X86_64, Abi(11), BACKPORTS, "linux-binary-7.3*-amd64", AUDIT),
         debian_source("built-6.12", X86_64, Abi(6), "trixie", "linux-source-6.12"),
         debian("debian-6.1", Aarch64, Abi(2), "bookworm", "linux-image-6.1*-arm64", ""),
         debian("debian-6.12", Aarch64, Abi(6), "trixie", "linux-image-6.12*-arm64", ""),
         debian("debian-7.2", Aarch64, Abi(10), "sid", "linux-binary-7.2*-arm64", AUDIT),
+        debian("debian-7.3", Aarch64, Abi(11), BACKPORTS, "linux-binary-7.3*-arm64", AUDIT),
+        debian("debian-7.3-16k", Aarch64, Abi(11), BACKPORTS, "linux-binary-7.3*-arm64-16k", AUDIT),
         debian_source("built-6.12", Aarch64, Abi(6), "trixie", "linux-source-6.12"),
     ]
 }
@@ -111,7 +118,9 @@ mod tests {
         for (i, a) in m.iter().enumerate() {
             assert!(!m[..i].iter().any(|b| b.arch == a.arch && b.name == a.name), "{}", a.id());
             if let Source::Debian { package, .. } = &a.source {
-                assert!(package.ends_with(&format!("-{}", a.arch.debian())), "{}", a.id());
+                let flavour = package.rsplit_once(a.arch.debian()).map_or("", |(_, f)| f);
+                assert!(flavour.is_empty() || flavour == "-16k", "{}", a.id());
+                assert!(package.contains(&format!("-{}", a.arch.debian())), "{}", a.id());
                 assert_eq!(package.matches('*').count(), 1, "{}", a.id());
             }
         }

@@ -254,7 +254,22 @@ fn select_from(
     arches: &[Arch],
     append: &str,
 ) -> Result<Vec<Kernel>, String> {
-    let manifest: Vec<Kernel> = all.into_iter().filter(|k| arches.contains(&k.arch)).collect();
+    // `--append` applies to every kernel booted, the manifest's too (after their own line).
+    let manifest: Vec<Kernel> = all
+        .into_iter()
+        .filter(|k| arches.contains(&k.arch))
+        .map(|mut k| {
+            if !append.is_empty() {
+                k.cmdline = [k.cmdline.as_str(), append]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            k
+        })
+        .collect();
     if names.is_empty() {
         return Ok(manifest);
     }
@@ -402,7 +417,12 @@ mod tests {
             select_from(manifest(), names, arches, append)
         };
         assert_eq!(select(&[], &x86, "").unwrap().len(), 7);
-        assert_eq!(select(&[], &Arch::ALL, "").unwrap().len(), 11);
+        assert_eq!(select(&[], &Arch::ALL, "").unwrap().len(), 13);
+        // --append reaches the manifest's kernels, after their own command line.
+        let seven = select(&["debian-7.2".into()], &x86, "lsm=landlock").unwrap();
+        assert_eq!(seven[0].cmdline, "audit=1 lsm=landlock");
+        let six = select(&["debian-6.1".into()], &x86, "lsm=landlock").unwrap();
+        assert_eq!(six[0].cmdline, "lsm=landlock");
         let both = select(&["debian-6.1".into()], &Arch::ALL, "").unwrap();
         assert_eq!(both.iter().map(|k| k.arch).collect::<Vec<_>>(), Arch::ALL);
         let err = select(&["debian-9".into()], &x86, "").unwrap_err();

@@ -33,7 +33,7 @@ fetched into the cache.
 options:
   --arch ARCH        x86_64, aarch64 or all (default)
   --kernel NAME|PATH a manifest kernel, or an image file (its ABI is then not checked); repeatable
-  --append ARGS      kernel command line added for kernels given by path (`lsm=landlock,...`)
+  --append ARGS      kernel command line added for every kernel booted (`lsm=landlock,...`)
   --timeout SECS     per boot (default 120)
   --jobs N           boots at a time (default: the number of CPUs)
   --accel tcg|kvm    tcg (default), or kvm for guests of the host's architecture, redone under
