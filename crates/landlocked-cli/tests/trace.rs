@@ -405,3 +405,39 @@ fn syscalls_of_another_architecture_are_counted_and_said() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Learning and explaining need no privilege: run as `nobody` when the tests run as root (as
+/// in CI), as they are otherwise.
+#[test]
+fn learn_and_explain_work_as_an_ordinary_user() {
+    use std::os::unix::fs::PermissionsExt;
+    landlock();
+    // A copy nobody can execute, wherever the checkout is.
+    let dir = temp_dir("user");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("landlocked");
+    std::fs::copy(env!("CARGO_BIN_EXE_landlocked"), &copy).unwrap();
+    let as_user = |args: &[&str]| {
+        // SAFETY: geteuid has no precondition.
+        let mut cmd = if unsafe { libc::geteuid() } == 0 {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&copy);
+            c
+        } else {
+            landlocked()
+        };
+        cmd.args(args).env_remove("LL_FS_RO").env_remove("LL_FS_RW");
+        Run::of(cmd.output().unwrap())
+    };
+    let learned = as_user(&["learn", "--", "/bin/cat", "/etc/hostname"]);
+    assert_eq!(learned.code, 0, "{}", learned.stderr);
+    assert!(learned.stdout.contains("parent = [\"/etc/hostname\"]"), "{}", learned.stdout);
+    let explained =
+        as_user(&["run", "--explain", "--ldd", "--rox", "/usr", "--", "/bin/cat", "/etc/hostname"]);
+    assert_eq!(explained.code, 1, "cat's status: {}", explained.stderr);
+    assert!(
+        explained.stderr.contains("read_file /etc/hostname (cat: openat): --ro /etc/hostname"),
+        "{}",
+        explained.stderr
+    );
+}
