@@ -1,25 +1,22 @@
 //! Project automation: `cargo xtask <command>`. One std binary; its dependencies read
 //! `rust-toolchain.toml` and hyperfine's JSON, and render the command's man pages.
 
-mod apt;
 mod bench;
 mod bench_trace;
-mod cache;
-mod cpio;
 mod elf;
 mod fuzz;
-mod kbuild;
-mod kernels;
 mod man;
 mod protocol;
 mod run;
 mod setup;
-mod sources;
 mod static_bin;
 mod uapi;
 mod vmtest;
 
 use std::process::ExitCode;
+
+// The kernels, their cache and the archive they come from: the landlocked-vm crate's.
+use landlocked_vm::{apt, cache, cpio, kernels, sources};
 
 const HELP: &str = "\
 usage: cargo xtask <command>

@@ -171,7 +171,7 @@ impl Kernel {
             format!(
                 "{}: cannot read Debian's {suite} index for {} ({e}); if the mirror no longer \
                  carries {suite} (old suites move to archive.debian.org), point this kernel at \
-                 another source or drop it from the manifest in xtask/src/kernels.rs",
+                 another source or drop it from the manifest in crates/landlocked-vm/src/kernels/manifest.rs",
                 self.id(),
                 self.arch.debian(),
             )
@@ -181,7 +181,7 @@ impl Kernel {
             return Err(format!(
                 "{}: no package matching `{package}` in Debian {}; the suite has moved to \
                  another kernel series: update this entry (name, pattern and expected ABI) in \
-                 xtask/src/kernels.rs",
+                 crates/landlocked-vm/src/kernels/manifest.rs",
                 self.id(),
                 apt.suite(),
             ));

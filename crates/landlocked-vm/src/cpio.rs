@@ -76,7 +76,7 @@ impl Writer {
 
     /// Header plus name, and data, each end on a 4-byte boundary.
     fn pad(&mut self) {
-        while !self.out.len().is_multiple_of(4) {
+        while self.out.len() % 4 != 0 {
             self.out.push(0);
         }
     }

@@ -12,6 +12,7 @@ use crate::cache;
 use crate::sources;
 
 /// One (suite, architecture) view of the Debian archive, with its own lists and downloads.
+#[derive(Debug)]
 pub struct Apt {
     root: PathBuf,
     suite: String,
@@ -131,7 +132,7 @@ impl Apt {
     pub fn download(&self, package: &str, version: &str) -> Result<PathBuf, String> {
         let debs = self.root.join("debs");
         clear_debs(&debs)?;
-        eprintln!("xtask: downloading {package} {version} ({} {})", self.suite, self.arch);
+        eprintln!("landlocked-vm: downloading {package} {version} ({} {})", self.suite, self.arch);
         self.run("apt-get", &["download", &format!("{package}={version}")])?;
         find_deb(&debs, package)
     }

@@ -303,8 +303,8 @@ fn select_from(
 }
 
 const HELP: &str = "\
-usage: cargo xtask kernels [--arch x86_64|aarch64|all] [list|fetch [NAME]...]
-       cargo xtask kernels [--arch x86_64|aarch64|all] build (VERSION | --source TARBALL)
+usage: landlocked-vm kernels [--arch x86_64|aarch64|all] [list|fetch [NAME]...]
+       landlocked-vm kernels [--arch x86_64|aarch64|all] build (VERSION | --source TARBALL)
 
   list    the manifest (default): each kernel, the Landlock support it must report, its
           source and the cached image
@@ -348,7 +348,7 @@ fn build_command(args: &[String], arches: &[Arch]) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask kernels ...`.
+/// `landlocked-vm kernels ...` (`cargo xtask kernels ...`).
 pub fn command(args: &[String]) -> Result<(), String> {
     let mut arches = Arch::ALL.to_vec();
     let mut words = Vec::new();

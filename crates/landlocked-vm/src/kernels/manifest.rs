@@ -52,7 +52,7 @@ fn debian_source(
 }
 
 /// Every kernel the matrix runs, x86_64 first: Debian's images, and 6.12 built from Debian's
-/// source tarball with the fragment of `xtask/kernel-config`, which proves the build path on
+/// source tarball with the fragment of `crates/landlocked-vm/kernel-config`, which proves the build path on
 /// every run (and boots faster than Debian's own images).
 pub fn manifest() -> Vec<Kernel> {
     use Arch::{Aarch64, X86_64};

@@ -1,7 +1,7 @@
-//! `cargo xtask kernels build`: a minimal Landlock-enabled kernel image built from a source
+//! `landlocked-vm kernels build` (and `cargo xtask kernels build`): a minimal Landlock-enabled kernel image built from a source
 //! tarball, for the ABI versions no distribution archive here holds.
 //!
-//! `make tinyconfig`, then the fragment in `xtask/kernel-config/` (common options plus the
+//! `make tinyconfig`, then the fragment in `crates/landlocked-vm/kernel-config/` (common options plus the
 //! architecture's console and power-off), then `make olddefconfig` and every option of the
 //! fragment is checked to have survived. x86_64 builds `bzImage`, arm64 `Image` with Debian's
 //! `gcc-aarch64-linux-gnu`. Builds are out of tree (`O=`), so one extracted source tree serves
@@ -21,10 +21,13 @@ use std::time::Instant;
 use crate::cache;
 use crate::kernels::Arch;
 
-/// Where the configuration fragments live in the repository.
-fn fragment_dir() -> PathBuf {
-    crate::run::project_root().join("xtask/kernel-config")
-}
+/// The configuration fragments, built into the program (`crates/landlocked-vm/kernel-config/`)
+/// so that an installed `landlocked-vm` builds the same kernels as the repository.
+const FRAGMENTS: &[(&str, &str)] = &[
+    ("common.config", include_str!("../kernel-config/common.config")),
+    ("x86_64.config", include_str!("../kernel-config/x86_64.config")),
+    ("aarch64.config", include_str!("../kernel-config/aarch64.config")),
+];
 
 fn make_args(arch: Arch) -> &'static [&'static str] {
     match arch {
@@ -114,7 +117,7 @@ pub fn download(version: &str) -> Result<PathBuf, String> {
         format!(
             "cannot reach kernel.org to fetch Linux {version} ({e}); this machine may reach only \
              package registries: build from a local tarball instead with \
-             `cargo xtask kernels build --source TARBALL` (Debian's linux-source-X.Y packages \
+             `landlocked-vm kernels build --source TARBALL` (Debian's linux-source-X.Y packages \
              hold one in /usr/src)"
         )
     })?;
@@ -127,7 +130,7 @@ pub fn download(version: &str) -> Result<PathBuf, String> {
         })
         .ok_or_else(|| format!("{file} is not listed in {base}sha256sums.asc: no such version?"))?;
     if !tarball.is_file() || sha256(&tarball)? != expected {
-        eprintln!("xtask: downloading {base}{file}");
+        eprintln!("landlocked-vm: downloading {base}{file}");
         let partial = dir.join(format!("{file}.partial"));
         let status = Command::new("curl")
             .args(["-fsSL", "--retry", "3", "-o"])
@@ -186,8 +189,11 @@ fn fnv1a(data: &[u8]) -> u64 {
 pub fn fragment(arch: Arch) -> Result<String, String> {
     let mut text = String::new();
     for name in ["common.config", &format!("{}.config", arch.name())] {
-        let path = fragment_dir().join(name);
-        text.push_str(&fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+        let (_, fragment) = FRAGMENTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| format!("no kernel configuration fragment {name}"))?;
+        text.push_str(fragment);
     }
     Ok(text)
 }
@@ -232,7 +238,7 @@ fn extract(tarball: &Path, key: &str) -> Result<PathBuf, String> {
     }
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    eprintln!("xtask: extracting {}", tarball.display());
+    eprintln!("landlocked-vm: extracting {}", tarball.display());
     let status = Command::new("tar")
         .arg("-xf")
         .arg(tarball)
@@ -373,7 +379,7 @@ pub fn build(tarball: &Path, arch: Arch, origin: &str) -> Result<Built, String> 
     let missing = missing_options(&fragment, &final_config);
     if !missing.is_empty() {
         return Err(format!(
-            "Linux {version} ({arch}) does not take these options of xtask/kernel-config: {}",
+            "Linux {version} ({arch}) does not take these options of crates/landlocked-vm/kernel-config: {}",
             missing.join(" ")
         ));
     }
