@@ -135,7 +135,7 @@ pub fn learn(args: LearnArgs) -> Result<i32, Fail> {
         existing.as_ref().map(|(_, a)| a),
     );
     if let Some(sandbox) = &sandbox {
-        learned = learned.with_given(sandbox.rules());
+        learned = learned.with_given_beyond(sandbox.rules(), existing.as_ref().map(|(_, a)| a));
     }
     let release = crate::status::kernel_release();
     let header = format!(

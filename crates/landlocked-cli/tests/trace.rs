@@ -123,6 +123,15 @@ fn learn_keeps_the_run_options_and_append_merges_a_second_run() {
         assert_eq!(r.result(), "ok", "{op}: {}\n{text}", r.stderr);
     }
     let _ = abi;
+    // Appended in a run under the policy itself: its own rules are not given again.
+    let before = std::fs::read_to_string(&policy).unwrap();
+    let third = helper(
+        &["learn", "--policy", s(&policy), "--append", s(&policy)],
+        &format!("read {}", s(&a)),
+    );
+    assert_eq!(third.result(), "ok", "{}", third.stderr);
+    let after = std::fs::read_to_string(&policy).unwrap();
+    assert_eq!(after.matches("# given:").count(), before.matches("# given:").count(), "{after}");
     // JSON: the same policy, a document a program reads.
     let json = helper(&["learn", "--json"], &format!("read {}", s(&a)));
     assert_eq!(json.code, 0, "{}", json.stderr);

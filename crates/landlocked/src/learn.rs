@@ -385,7 +385,17 @@ impl Learned {
 
     /// Keeps `rules` (those of the sandbox the command was learned in) in the policy, before
     /// what was learned: the policy extends them.
-    pub fn with_given(mut self, rules: &[crate::Rule]) -> Learned {
+    pub fn with_given(self, rules: &[crate::Rule]) -> Learned {
+        self.with_given_beyond(rules, None)
+    }
+
+    /// [`Learned::with_given`], leaving out the rules `already` grants (appending to the policy
+    /// the run was given: its own rules are there).
+    pub fn with_given_beyond(
+        mut self,
+        rules: &[crate::Rule],
+        already: Option<&Allowed>,
+    ) -> Learned {
         for rule in rules {
             let grant = match &rule.grant {
                 crate::Grant::Fd { fd, access } => {
@@ -399,6 +409,25 @@ impl Learned {
                 }
                 other => other.clone(),
             };
+            let granted = already.is_some_and(|a| match &grant {
+                crate::Grant::Path { path, access } => {
+                    let (kind, access) = if path.is_dir() {
+                        (FileKind::Dir, *access)
+                    } else {
+                        // A rule on a file grants only a file's rights.
+                        (FileKind::File, *access & AccessFs::FILE)
+                    };
+                    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                    a.grants(&Target::Path { path: real, access, kind, created: false })
+                }
+                crate::Grant::Port { port, access } => access
+                    .iter()
+                    .all(|right| a.grants(&Target::Port { port: *port, access: right })),
+                _ => false,
+            });
+            if granted {
+                continue;
+            }
             let origin = rule.origin.clone().unwrap_or_else(|| rule.target().to_string());
             self.given.push((origin, grant));
         }
