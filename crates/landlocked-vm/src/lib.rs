@@ -10,4 +10,6 @@ pub mod cache;
 pub mod cpio;
 pub mod kbuild;
 pub mod kernels;
+pub mod qemu;
+pub mod run;
 pub mod sources;

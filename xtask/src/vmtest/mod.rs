@@ -193,11 +193,11 @@ mod tests {
     use std::path::Path;
 
     use super::initramfs::{AGENTS, initramfs};
-    use super::qemu::qemu_args;
     use super::*;
     use crate::kernels::Kernel;
     use crate::kernels::{Expect, Source};
     use crate::protocol::{Ending, Report, problems};
+    use landlocked_vm::qemu::qemu_args;
 
     fn kernel(name: &str, arch: Arch, expect: Option<Expect>, cmdline: &str) -> Kernel {
         Kernel {
@@ -231,14 +231,14 @@ mod tests {
     fn qemu_command_lines() {
         let (img, rd) = (Path::new("/img"), Path::new("/rd.cpio"));
         let k = kernel("k", Arch::X86_64, None, "lsm=yama");
-        let a = qemu_args(&k, img, rd, Accel::Tcg).join(" ");
+        let a = qemu_args(&k, img, rd, Accel::Tcg, 512).join(" ");
         assert_eq!(
             a,
             "-M q35 -accel tcg -cpu max -m 512 -nodefaults -no-user-config -nographic -serial \
              stdio -no-reboot -kernel /img -initrd /rd.cpio -append console=ttyS0 panic=-1 lsm=yama"
         );
         let k = kernel("k", Arch::Aarch64, None, "");
-        let a = qemu_args(&k, img, rd, Accel::Kvm).join(" ");
+        let a = qemu_args(&k, img, rd, Accel::Kvm, 512).join(" ");
         assert!(a.starts_with("-M virt -accel kvm -cpu host "), "{a}");
         assert!(a.ends_with("-append console=ttyAMA0 panic=-1"), "{a}");
     }

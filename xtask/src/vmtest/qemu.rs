@@ -4,16 +4,22 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::kernels::{Arch, Kernel};
+use crate::kernels::Kernel;
 use crate::protocol::{Ending, Report, printable, problems};
+pub use landlocked_vm::qemu::Accel;
+pub(super) use landlocked_vm::qemu::{check_qemu, kvm_possible};
+use landlocked_vm::qemu::{qemu_args, qemu_binary};
 
 use super::logs_dir;
+
+/// The guest's memory.
+const MEMORY_MIB: u32 = 512;
 
 /// How long a guest may take to power off after printing its summary.
 pub(super) const POWER_OFF_GRACE: Duration = Duration::from_secs(15);
@@ -21,83 +27,6 @@ pub(super) const POWER_OFF_GRACE: Duration = Duration::from_secs(15);
 /// Under KVM, how long the guest has to reach `/init` before KVM is declared broken on this
 /// machine and the boot is redone under TCG.
 pub(super) const KVM_WATCHDOG: Duration = Duration::from_secs(20);
-
-/// How QEMU runs the guest's CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Accel {
-    /// Emulation: slow but works everywhere. The default.
-    Tcg,
-    /// Hardware virtualisation, for guests of the host's architecture, behind a watchdog.
-    Kvm,
-}
-
-pub(super) fn check_qemu(arch: Arch) -> Result<(), String> {
-    let bin = qemu_binary(arch);
-    match Command::new(bin).arg("--version").stdout(Stdio::null()).status() {
-        Ok(s) if s.success() => Ok(()),
-        _ => Err(format!(
-            "{bin} not found: install it (Debian: `{}`, which `cargo xtask setup` installs)",
-            match arch {
-                Arch::X86_64 => "qemu-system-x86",
-                Arch::Aarch64 => "qemu-system-arm",
-            }
-        )),
-    }
-}
-
-pub(super) fn qemu_binary(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X86_64 => "qemu-system-x86_64",
-        Arch::Aarch64 => "qemu-system-aarch64",
-    }
-}
-
-/// Whether KVM can run guests of `arch` here at all (it may still hang: see the watchdog).
-pub(super) fn kvm_possible(arch: Arch) -> bool {
-    let host = match std::env::consts::ARCH {
-        "x86_64" => Arch::X86_64,
-        "aarch64" => Arch::Aarch64,
-        _ => return false,
-    };
-    host == arch && fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok()
-}
-
-/// The QEMU command line booting `image` with `initrd` as the initramfs.
-pub fn qemu_args(kernel: &Kernel, image: &Path, initrd: &Path, accel: Accel) -> Vec<String> {
-    let (machine, console) = match kernel.arch {
-        Arch::X86_64 => ("q35", "ttyS0"),
-        Arch::Aarch64 => ("virt", "ttyAMA0"),
-    };
-    let (accel, cpu) = match accel {
-        Accel::Tcg => ("tcg", "max"),
-        Accel::Kvm => ("kvm", "host"),
-    };
-    let mut append = format!("console={console} panic=-1");
-    if !kernel.cmdline.is_empty() {
-        append = format!("{append} {}", kernel.cmdline);
-    }
-    let args = [
-        "-M",
-        machine,
-        "-accel",
-        accel,
-        "-cpu",
-        cpu,
-        "-m",
-        "512",
-        "-nodefaults",
-        "-no-user-config",
-        "-nographic",
-        "-serial",
-        "stdio",
-        "-no-reboot",
-    ];
-    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    args.extend(["-kernel".into(), image.display().to_string()]);
-    args.extend(["-initrd".into(), initrd.display().to_string()]);
-    args.extend(["-append".into(), append]);
-    args
-}
 
 pub(super) struct BootJob {
     pub kernel: Kernel,
@@ -147,7 +76,7 @@ pub(super) fn boot(
 ) -> Boot {
     let kernel = &job.kernel;
     let bin = qemu_binary(kernel.arch);
-    let args = qemu_args(kernel, &job.image, &job.initrd, accel);
+    let args = qemu_args(kernel, &job.image, &job.initrd, accel, MEMORY_MIB);
     let start = Instant::now();
     let child = Command::new(bin)
         .args(&args)

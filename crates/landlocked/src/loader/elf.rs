@@ -319,7 +319,7 @@ fn read_as<'data, H: FileHeader<Endian = Endianness>>(
 
 /// The ELF interpreter (`PT_INTERP`) of the program at `path`, if it is an ELF file that names
 /// one: what the kernel also executes when it executes `path` (read for the tracer).
-pub(crate) fn interpreter(path: &Path) -> Option<PathBuf> {
+pub fn interpreter(path: &Path) -> Option<PathBuf> {
     let Ok(Opened::File(file)) = open_regular(path, 64) else { return None };
     let magic = head(&file, 4).ok()?;
     if !has_elf_magic(&magic) {

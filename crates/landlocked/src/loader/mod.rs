@@ -40,6 +40,8 @@ pub(crate) mod elf;
 mod ld_so_conf;
 mod script;
 
+pub use elf::interpreter;
+
 use std::collections::{HashSet, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::fmt;

@@ -1,0 +1,149 @@
+//! The guest's `/init` for `landlocked-vm run`: this very program, started as PID 1. It mounts
+//! what a test needs (proc, sys, dev; `/tmp` is the initramfs's own, in memory and writable,
+//! where a program from the host's `/tmp` already is), runs the program the initramfs holds with its
+//! arguments and environment, sends its output and exit status over the console as frames,
+//! and powers the machine off.
+
+use std::ffi::{CString, OsString};
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+
+use super::console::Frame;
+
+/// Where the host writes the command: its argument vector and environment, each a list of
+/// NUL-terminated strings.
+pub const ARGV: &str = "landlocked-vm/argv";
+/// See [`ARGV`].
+pub const ENV: &str = "landlocked-vm/env";
+
+fn mount(source: &str, target: &str, fstype: &str) -> Result<(), String> {
+    let _ = std::fs::create_dir_all(target);
+    let c = |s: &str| CString::new(s).expect("no NUL");
+    let (s, t, f) = (c(source), c(target), c(fstype));
+    // SAFETY: three NUL-terminated strings that outlive the call; no data argument.
+    let r = unsafe { libc::mount(s.as_ptr(), t.as_ptr(), f.as_ptr(), 0, std::ptr::null()) };
+    if r == 0 { Ok(()) } else { Err(format!("mount {fstype} on {target}: {}", last_error())) }
+}
+
+fn last_error() -> std::io::Error {
+    std::io::Error::last_os_error()
+}
+
+fn strings(path: &str) -> Vec<OsString> {
+    let bytes = std::fs::read(format!("/{path}")).unwrap_or_default();
+    bytes
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| OsString::from_vec(s.to_vec()))
+        .collect()
+}
+
+fn say(frame: &Frame) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", frame.line());
+    let _ = out.flush();
+}
+
+fn power_off() -> ! {
+    // SAFETY: sync and reboot with the power-off command only end the machine.
+    unsafe {
+        libc::sync();
+        libc::reboot(libc::LINUX_REBOOT_CMD_POWER_OFF);
+    }
+    std::process::exit(0)
+}
+
+/// Runs the command and powers off; never returns.
+pub fn main() -> ! {
+    // Kernel messages share the console: from here on only emergencies reach it, so that no
+    // frame is cut in two. SAFETY: SYSLOG_ACTION_CONSOLE_LEVEL (8) takes no buffer.
+    unsafe { libc::klogctl(8, std::ptr::null_mut(), 1) };
+    for (source, target, fstype) in
+        [("proc", "/proc", "proc"), ("sysfs", "/sys", "sysfs"), ("devtmpfs", "/dev", "devtmpfs")]
+    {
+        if let Err(e) = mount(source, target, fstype) {
+            say(&Frame::Failed(e));
+            power_off();
+        }
+    }
+    let argv = strings(ARGV);
+    let Some((program, args)) = argv.split_first() else {
+        say(&Frame::Failed("no command in the initramfs".into()));
+        power_off();
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear().current_dir("/").stdin(Stdio::null());
+    for var in strings(ENV) {
+        let bytes = var.as_bytes();
+        if let Some(eq) = bytes.iter().position(|&b| b == b'=') {
+            cmd.env(
+                OsString::from_vec(bytes[..eq].to_vec()),
+                OsString::from_vec(bytes[eq + 1..].to_vec()),
+            );
+        }
+    }
+    cmd.arg0(program).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            say(&Frame::Failed(format!("cannot execute {}: {e}", program.to_string_lossy())));
+            power_off();
+        }
+    };
+    let out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    // Both streams at once, in the order they come: poll.
+    // SAFETY: the descriptors belong to the pipes just taken, which are forgotten below.
+    let mut streams: Vec<(OwnedFd, bool)> = unsafe {
+        vec![
+            (OwnedFd::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(out)), true),
+            (OwnedFd::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(err)), false),
+        ]
+    };
+    let mut buf = vec![0u8; 2048];
+    while !streams.is_empty() {
+        let mut fds: Vec<libc::pollfd> = streams
+            .iter()
+            .map(|(fd, _)| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+            .collect();
+        // SAFETY: `fds` is an array of as many pollfd as given.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        if n < 0 {
+            if last_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            break;
+        }
+        let mut closed = Vec::new();
+        for (i, pfd) in fds.iter().enumerate() {
+            if pfd.revents == 0 {
+                continue;
+            }
+            // SAFETY: reading into a buffer of its length from a pipe this process owns.
+            let n =
+                unsafe { libc::read(streams[i].0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                let bytes = buf[..n as usize].to_vec();
+                say(&if streams[i].1 { Frame::Out(bytes) } else { Frame::Err(bytes) });
+            } else if n == 0 || last_error().kind() != std::io::ErrorKind::Interrupted {
+                closed.push(i);
+            }
+        }
+        for i in closed.into_iter().rev() {
+            streams.remove(i);
+        }
+    }
+    let frame = match child.wait() {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => Frame::Exit(code),
+            (None, Some(signal)) => Frame::Signal(signal),
+            _ => Frame::Failed(format!("{status}")),
+        },
+        Err(e) => Frame::Failed(format!("waiting for the program: {e}")),
+    };
+    say(&frame);
+    power_off()
+}

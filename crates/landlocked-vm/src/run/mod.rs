@@ -1,0 +1,465 @@
+//! `landlocked-vm run`: any program on a kernel of the manifest (or an image file), in a guest
+//! whose `/init` is this program ([`init`]); its output streamed back, its exit status
+//! returned.
+//!
+//! The initramfs holds `/init` (this executable for a guest of the host's architecture, with
+//! its loader and libraries; for another architecture a static build of it given by `--init`),
+//! the program at its own path with its ELF interpreter and libraries (found by the reader
+//! behind `landlocked run --ldd`) and `/etc/ld.so.cache`, the files of `--with`, and the
+//! command line. A kernel panic, a timeout or a guest that does not power off is an error of
+//! its own: exit 125 and one line.
+
+pub mod console;
+pub mod init;
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use console::Frame;
+
+use crate::cpio;
+use crate::kernels::{self, Arch, Fetch, Kernel};
+use crate::qemu::{self, Accel};
+
+pub const HELP: &str = "\
+usage: landlocked-vm run [--kernel NAME|PATH] [--arch x86_64|aarch64] [--append ARGS]
+                         [--timeout S] [--mem M] [--with PATH]... [--init PATH]
+                         [--env NAME=VALUE]... -- PROGRAM [ARGS...]
+
+Boots the kernel (a name of `landlocked-vm kernels list`, default debian-7.3, or an image file)
+with PROGRAM in an initramfs, runs it as the guest's only program (proc, sys, dev and tmp
+mounted, working directory /, environment PATH, HOME and the RUST_* variables of this one plus
+--env), streams its standard output and error, and exits with its status.
+
+  --arch ARCH     the guest's architecture (default: the host's, or the image's)
+  --append ARGS   added to the kernel command line
+  --timeout S     seconds the whole boot may take (default 120)
+  --mem M         the guest's memory in MiB (default 512)
+  --with PATH     another file the program needs, at the same path (repeatable)
+  --init PATH     the guest's /init for a guest of another architecture: landlocked-vm built
+                  static for it (cargo build --release --target aarch64-unknown-linux-musl
+                  -p landlocked-vm); also $LANDLOCKED_VM_INIT
+  --env N=V       a variable for the program (repeatable)
+
+PROGRAM may be static or dynamic (its interpreter and libraries come along). A kernel panic,
+a timeout, a guest that does not power off or a program that cannot start is exit 125.
+";
+
+/// What `run` was asked.
+#[derive(Debug)]
+pub struct RunOptions {
+    pub kernel: Option<String>,
+    pub arch: Option<Arch>,
+    pub append: String,
+    pub timeout: Duration,
+    pub memory_mib: u32,
+    pub with: Vec<PathBuf>,
+    pub init: Option<PathBuf>,
+    pub env: Vec<(OsString, OsString)>,
+    pub command: Vec<OsString>,
+}
+
+/// Why `run` stopped: the message (exit 125), or `None` for help.
+pub type Fail = Option<String>;
+
+pub fn parse(args: &[OsString]) -> Result<RunOptions, Fail> {
+    let mut o = RunOptions {
+        kernel: None,
+        arch: None,
+        append: String::new(),
+        timeout: Duration::from_secs(120),
+        memory_mib: 512,
+        with: Vec::new(),
+        init: std::env::var_os("LANDLOCKED_VM_INIT").filter(|v| !v.is_empty()).map(PathBuf::from),
+        env: Vec::new(),
+        command: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let text = arg.to_string_lossy();
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Some(format!("{text} needs a value (landlocked-vm run --help)")))
+        };
+        let utf8 = |v: OsString, what: &str| {
+            v.into_string().map_err(|_| Some(format!("{what} must be UTF-8")))
+        };
+        match text.as_ref() {
+            "--" => {
+                o.command = it.cloned().collect();
+                break;
+            }
+            "-h" | "--help" => return Err(None),
+            "--kernel" => o.kernel = Some(utf8(value()?, "--kernel")?),
+            "--arch" => {
+                let v = utf8(value()?, "--arch")?;
+                o.arch = Some(match v.as_str() {
+                    "x86_64" => Arch::X86_64,
+                    "aarch64" => Arch::Aarch64,
+                    other => {
+                        return Err(Some(format!("--arch takes x86_64 or aarch64, got `{other}`")));
+                    }
+                });
+            }
+            "--append" => o.append = utf8(value()?, "--append")?,
+            "--timeout" => {
+                let v = utf8(value()?, "--timeout")?;
+                let s: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                    Some(format!("--timeout takes a positive number of seconds, got `{v}`"))
+                })?;
+                o.timeout = Duration::from_secs(s);
+            }
+            "--mem" => {
+                let v = utf8(value()?, "--mem")?;
+                o.memory_mib = v
+                    .parse()
+                    .ok()
+                    .filter(|&m| m >= 64)
+                    .ok_or_else(|| Some(format!("--mem takes MiB, at least 64, got `{v}`")))?;
+            }
+            "--with" => o.with.push(PathBuf::from(value()?)),
+            "--init" => o.init = Some(PathBuf::from(value()?)),
+            "--env" => {
+                let v = value()?;
+                let bytes = v.as_bytes();
+                let eq =
+                    bytes.iter().position(|&b| b == b'=').filter(|&i| i > 0).ok_or_else(|| {
+                        Some(format!("--env takes NAME=VALUE, got `{}`", v.to_string_lossy()))
+                    })?;
+                o.env.push((
+                    OsStr::from_bytes(&bytes[..eq]).to_owned(),
+                    OsStr::from_bytes(&bytes[eq + 1..]).to_owned(),
+                ));
+            }
+            other if other.starts_with('-') => {
+                return Err(Some(format!("unknown option `{other}` (landlocked-vm run --help)")));
+            }
+            _ => {
+                // The program, without `--`.
+                o.command.push(arg.clone());
+                o.command.extend(it.cloned());
+                break;
+            }
+        }
+    }
+    if o.command.is_empty() {
+        return Err(Some(
+            "run: no PROGRAM given (landlocked-vm run [OPTIONS] -- PROGRAM [ARGS...])".into(),
+        ));
+    }
+    Ok(o)
+}
+
+fn host_arch() -> Option<Arch> {
+    match std::env::consts::ARCH {
+        "x86_64" => Some(Arch::X86_64),
+        "aarch64" => Some(Arch::Aarch64),
+        _ => None,
+    }
+}
+
+/// The kernel to boot: a manifest name, or an image file.
+fn kernel(o: &RunOptions) -> Result<Kernel, String> {
+    let name = o.kernel.clone().unwrap_or_else(|| "debian-7.3".into());
+    let arch = o.arch.or_else(host_arch).ok_or("--arch is needed on this host")?;
+    let arches = if Path::new(&name).is_file() || name.contains('/') {
+        Arch::ALL.to_vec()
+    } else {
+        vec![arch]
+    };
+    let mut found = kernels::select(std::slice::from_ref(&name), &arches, &o.append)?;
+    if found.len() > 1 {
+        found.retain(|k| k.arch == arch);
+    }
+    found.pop().ok_or_else(|| format!("no kernel `{name}` for {arch}"))
+}
+
+/// A program's path: as given when it names one, else found in `PATH`.
+fn find_program(name: &OsStr) -> Result<PathBuf, String> {
+    let path = Path::new(name);
+    if name.as_bytes().contains(&b'/') {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(format!("{}: not found", path.display()))
+        };
+    }
+    let dirs = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&dirs)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{}: not found in PATH", path.display()))
+}
+
+/// The ELF machine of `path`, and whether it has an interpreter (is dynamic).
+fn elf_kind(path: &Path) -> Result<(Arch, bool), String> {
+    use object::Object;
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = object::File::parse(&*data)
+        .map_err(|e| format!("{}: not an ELF program: {e}", path.display()))?;
+    let arch = match file.architecture() {
+        object::Architecture::X86_64 => Arch::X86_64,
+        object::Architecture::Aarch64 => Arch::Aarch64,
+        other => {
+            return Err(format!(
+                "{}: a program for {other:?}, not x86_64 or aarch64",
+                path.display()
+            ));
+        }
+    };
+    let dynamic = landlocked::loader::interpreter(path).is_some();
+    Ok((arch, dynamic))
+}
+
+/// `path` and what it needs to start (interpreter, libraries), each at the path it is found at.
+fn with_libraries(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+    let found = landlocked::loader::resolve(path, &landlocked::loader::Environment::default())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some((name, by)) = found.not_found.first() {
+        return Err(format!(
+            "{}: needs {} which is found nowhere",
+            by.display(),
+            name.to_string_lossy()
+        ));
+    }
+    for p in found.paths() {
+        add(p, files)?;
+    }
+    Ok(())
+}
+
+fn add(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+    let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if files.iter().any(|(p, _)| *p == absolute) {
+        return Ok(());
+    }
+    let data = std::fs::read(&absolute).map_err(|e| format!("{}: {e}", absolute.display()))?;
+    files.push((absolute, data));
+    Ok(())
+}
+
+/// The initramfs for `command` on `arch`.
+fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
+    let program = find_program(&o.command[0])?;
+    let (program_arch, dynamic) = elf_kind(&program)?;
+    if program_arch != arch {
+        return Err(format!(
+            "{}: a program for {program_arch}, the guest is {arch}",
+            program.display()
+        ));
+    }
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if dynamic {
+        if Some(arch) != host_arch() {
+            return Err(format!(
+                "{}: a dynamic program for {arch}: only static ones for another architecture than the host's",
+                program.display()
+            ));
+        }
+        with_libraries(&program, &mut files)?;
+        if Path::new("/etc/ld.so.cache").is_file() {
+            add(Path::new("/etc/ld.so.cache"), &mut files)?;
+        }
+    } else {
+        add(&program, &mut files)?;
+    }
+    for extra in &o.with {
+        // A dynamic program comes with its libraries, as PROGRAM does.
+        if Some(arch) == host_arch() && elf_kind(extra).is_ok_and(|(_, dynamic)| dynamic) {
+            with_libraries(extra, &mut files)?;
+        } else {
+            add(extra, &mut files)?;
+        }
+    }
+    // The guest's /init: this program for the host's architecture, else a static build.
+    let mut init_files = Vec::new();
+    let init = match (&o.init, Some(arch) == host_arch()) {
+        (Some(init), _) => {
+            let (init_arch, init_dynamic) = elf_kind(init)?;
+            if init_arch != arch || init_dynamic {
+                return Err(format!("--init {}: not a static program for {arch}", init.display()));
+            }
+            std::fs::read(init).map_err(|e| format!("--init {}: {e}", init.display()))?
+        }
+        (None, true) => {
+            let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+            if elf_kind(&me)?.1 {
+                with_libraries(&me, &mut init_files)?;
+                init_files.retain(|(p, _)| *p != me);
+            }
+            std::fs::read(&me).map_err(|e| format!("{}: {e}", me.display()))?
+        }
+        (None, false) => {
+            return Err(format!(
+                "a guest of {arch} needs --init: landlocked-vm built static for it (landlocked-vm run --help)"
+            ));
+        }
+    };
+    files.extend(init_files);
+    let nul = |items: &mut dyn Iterator<Item = Vec<u8>>| {
+        let mut out = Vec::new();
+        for item in items {
+            out.extend(item);
+            out.push(0);
+        }
+        out
+    };
+    let mut argv = vec![
+        std::path::absolute(&program)
+            .map_err(|e| e.to_string())?
+            .into_os_string()
+            .into_encoded_bytes(),
+    ];
+    argv.extend(o.command[1..].iter().map(|a| a.as_bytes().to_vec()));
+    let argv = nul(&mut argv.into_iter());
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("PATH".into(), "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()),
+        ("HOME".into(), "/root".into()),
+    ];
+    env.extend(std::env::vars_os().filter(|(k, _)| k.as_bytes().starts_with(b"RUST_")));
+    env.extend(o.env.iter().cloned());
+    let env = nul(&mut env.iter().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()));
+
+    let mut w = cpio::Writer::new();
+    let mut dirs: Vec<String> = ["dev", "proc", "sys", "tmp", "root", "landlocked-vm"]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
+    for (path, _) in &files {
+        let mut parent = path.parent();
+        while let Some(p) = parent.filter(|p| p != &Path::new("/")) {
+            dirs.push(rel(p));
+            parent = p.parent();
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    for dir in &dirs {
+        w.dir(dir, 0o755);
+    }
+    w.char_device("dev/console", 0o600, 5, 1);
+    w.file("init", 0o755, &init);
+    for (path, data) in &files {
+        w.file(&rel(path), 0o755, data);
+    }
+    w.file(init::ARGV, 0o644, &argv);
+    w.file(init::ENV, 0o644, &env);
+    Ok(w.finish())
+}
+
+/// Runs `o`; the program's exit status, or why the guest failed.
+pub fn run(o: &RunOptions) -> Result<i32, String> {
+    let kernel = kernel(o)?;
+    qemu::check_qemu(kernel.arch)?;
+    let image = kernel.image(Fetch::IfMissing)?;
+    let rd = initramfs(o, kernel.arch)?;
+    let dir = std::env::temp_dir().join(format!("landlocked-vm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let initrd = dir.join("initramfs.cpio");
+    std::fs::write(&initrd, rd).map_err(|e| format!("{}: {e}", initrd.display()))?;
+    let result = boot(&kernel, &image.path, &initrd, o);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// How long a guest may take to power off once the program has ended.
+const POWER_OFF_GRACE: Duration = Duration::from_secs(15);
+
+fn boot(kernel: &Kernel, image: &Path, initrd: &Path, o: &RunOptions) -> Result<i32, String> {
+    let args = qemu::qemu_args(kernel, image, initrd, Accel::Tcg, o.memory_mib);
+    let bin = qemu::qemu_binary(kernel.arch);
+    let mut child = Command::new(bin)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {bin}: {e}"))?;
+    let (tx, rx) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            if tx.send(String::from_utf8_lossy(&buf).into_owned()).is_err() {
+                break;
+            }
+            buf.clear();
+        }
+    });
+    let start = Instant::now();
+    let mut status: Option<Result<i32, String>> = None;
+    let mut ended_at = None;
+    let mut tail: Vec<String> = Vec::new();
+    let problem = loop {
+        let deadline = ended_at.map_or(start + o.timeout, |t| t + POWER_OFF_GRACE);
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match Frame::parse(&line) {
+                Some(Frame::Out(bytes)) => {
+                    let _ = std::io::stdout().write_all(&bytes);
+                    let _ = std::io::stdout().flush();
+                }
+                Some(Frame::Err(bytes)) => {
+                    let _ = std::io::stderr().write_all(&bytes);
+                }
+                Some(Frame::Exit(code)) => {
+                    status = Some(Ok(code));
+                    ended_at = Some(Instant::now());
+                }
+                Some(Frame::Signal(signal)) => {
+                    status = Some(Ok(128 + signal));
+                    ended_at = Some(Instant::now());
+                }
+                Some(Frame::Failed(why)) => {
+                    status = Some(Err(format!("in the guest: {why}")));
+                    ended_at = Some(Instant::now());
+                }
+                None => {
+                    let line = line.trim_end().to_string();
+                    if line.contains("Kernel panic") {
+                        let _ = child.kill();
+                        break Some(format!("kernel panic: {}", line.trim()));
+                    }
+                    tail.push(line);
+                    if tail.len() > 20 {
+                        tail.remove(0);
+                    }
+                }
+            },
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                break Some(if ended_at.is_some() {
+                    format!(
+                        "the guest did not power off within {} s of the program's end",
+                        POWER_OFF_GRACE.as_secs()
+                    )
+                } else {
+                    format!("timed out after {} s (--timeout)", o.timeout.as_secs())
+                });
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+        }
+    };
+    let _ = child.wait();
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    match status {
+        Some(result) => result,
+        None => {
+            let last =
+                tail.iter().rev().find(|l| !l.trim().is_empty()).cloned().unwrap_or_default();
+            Err(format!(
+                "the guest ended without the program's exit status (last console line: {})",
+                last.trim()
+            ))
+        }
+    }
+}
