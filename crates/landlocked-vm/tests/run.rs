@@ -161,3 +161,37 @@ fn a_static_program_on_aarch64_with_a_static_init() {
     assert_eq!(r.code, Some(125));
     assert!(r.stderr.contains("needs --init"), "{}", r.stderr);
 }
+
+/// `cargo test --target x86_64-unknown-linux-musl` of `examples/abi-check` with landlocked-vm as
+/// the runner, on debian-6.1 (ABI 2), a filter and `--nocapture` passed through.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn cargo_test_runs_inside_the_vm_as_its_runner() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cargo_test = |expected: &str| {
+        let runner = format!(
+            "{} run --kernel debian-6.1 --env LANDLOCK_EXPECTED_ABI={expected} --",
+            env!("CARGO_BIN_EXE_landlocked-vm")
+        );
+        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(root.join("examples/abi-check"))
+            .args(["test", "--locked", "-q", "--target", "x86_64-unknown-linux-musl"])
+            .arg("--target-dir")
+            .arg(root.join("target/abi-check"))
+            .args(["--test", "abi", "--", "the_kernel", "--nocapture"])
+            .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUNNER", runner)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = cargo_test("2");
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("ABI seen: 2"), "--nocapture passes through: {stdout}");
+    assert!(stdout.contains("1 passed; 0 failed") && stdout.contains("1 filtered out"), "{stdout}");
+    // The same test fails where the kernel is not what it expects.
+    let (code, stdout, _) = cargo_test("6");
+    assert_eq!(code, Some(101), "{stdout}");
+    assert!(stdout.contains("ABI seen: 2"), "{stdout}");
+}
