@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 const HELP: &str = "\
 usage: landlocked-vm run [OPTIONS] -- PROGRAM [ARGS...]
+       landlocked-vm matrix [--kernel NAME]... [--arch ARCH|all] [OPTIONS] -- PROGRAM [ARGS...]
        landlocked-vm kernels [--arch x86_64|aarch64|all] [list|fetch [NAME]...]
        landlocked-vm kernels [--arch x86_64|aarch64|all] build (VERSION | --source TARBALL)
 
@@ -33,6 +34,16 @@ fn main() -> ExitCode {
             },
         };
     }
+    if raw.first().is_some_and(|a| a == "matrix") {
+        return match landlocked_vm::run::matrix::matrix(&raw[1..]) {
+            Err(None) => {
+                print!("{}", landlocked_vm::run::matrix::HELP);
+                ExitCode::SUCCESS
+            }
+            Err(Some(e)) => fail(&e),
+            Ok(status) => ExitCode::from(status as u8),
+        };
+    }
     let args: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let result = match args.first().map(String::as_str) {
         Some("kernels") => landlocked_vm::kernels::command(&args[1..]),
@@ -45,7 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!("unknown command `{other}` (landlocked-vm --help)")),
-        None => Err("no command given: run or kernels (landlocked-vm --help)".into()),
+        None => Err("no command given: run, matrix or kernels (landlocked-vm --help)".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -195,3 +195,43 @@ fn cargo_test_runs_inside_the_vm_as_its_runner() {
     assert_eq!(code, Some(101), "{stdout}");
     assert!(stdout.contains("ABI seen: 2"), "{stdout}");
 }
+
+/// `matrix` on two kernels: the table says each one's Landlock and the program's status, and
+/// a failure anywhere is exit 1.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn matrix_tabulates_every_kernel_and_fails_when_one_does() {
+    let script = "read r < /proc/sys/kernel/osrelease; case $r in 6.1.*) exit 0;; *) exit 4;; esac";
+    let r = vm(&[
+        "matrix",
+        "--kernel",
+        "debian-6.1",
+        "--kernel",
+        "debian-6.12",
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(r.code, Some(1), "{}\n{}", r.stdout, r.stderr);
+    let row = |name: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let six_one = row("debian-6.1");
+    assert!(
+        six_one.contains("abi 2") && six_one.split_whitespace().nth(4) == Some("0"),
+        "{}",
+        r.stdout
+    );
+    let six_twelve = row("debian-6.12");
+    assert!(
+        six_twelve.contains("abi 6") && six_twelve.split_whitespace().nth(4) == Some("4"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("x86_64 debian-6.12: exit 4"), "{}", r.stderr);
+}

@@ -19,6 +19,9 @@ pub enum Frame {
     Signal(i32),
     /// The init could not run it (the reason).
     Failed(String),
+    /// What the guest's kernel says of Landlock, before the program runs (`abi 6`, `disabled`,
+    /// `not-built`).
+    Landlock(String),
 }
 
 impl Frame {
@@ -37,6 +40,7 @@ impl Frame {
             Frame::Exit(code) => format!("{PREFIX}exit:{code}"),
             Frame::Signal(signal) => format!("{PREFIX}signal:{signal}"),
             Frame::Failed(why) => format!("{PREFIX}failed:{}", why.replace('\n', " ")),
+            Frame::Landlock(said) => format!("{PREFIX}landlock:{said}"),
         }
     }
 
@@ -55,6 +59,7 @@ impl Frame {
             "exit" => value.parse().ok().map(Frame::Exit),
             "signal" => value.parse().ok().map(Frame::Signal),
             "failed" => Some(Frame::Failed(value.to_string())),
+            "landlock" => Some(Frame::Landlock(value.to_string())),
             _ => None,
         }
     }
@@ -73,6 +78,7 @@ mod tests {
             Frame::Exit(7),
             Frame::Signal(9),
             Frame::Failed("cannot execute /x: ENOENT".into()),
+            Frame::Landlock("abi 11".into()),
         ] {
             assert_eq!(Frame::parse(&(frame.line() + "\r\n")), Some(frame));
         }

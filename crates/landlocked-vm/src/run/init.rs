@@ -69,6 +69,13 @@ pub fn main() -> ! {
             power_off();
         }
     }
+    let support = landlocked::Kernel::probe().support;
+    say(&Frame::Landlock(match support {
+        landlocked::Support::Available { version, .. } => format!("abi {version}"),
+        landlocked::Support::Disabled => "disabled".into(),
+        landlocked::Support::NotBuilt => "not-built".into(),
+        other => format!("unknown ({other})"),
+    }));
     let argv = strings(ARGV);
     let Some((program, args)) = argv.split_first() else {
         say(&Frame::Failed("no command in the initramfs".into()));

@@ -11,6 +11,7 @@
 
 pub mod console;
 pub mod init;
+pub mod matrix;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Write};
@@ -156,7 +157,7 @@ pub fn parse(args: &[OsString]) -> Result<RunOptions, Fail> {
     Ok(o)
 }
 
-fn host_arch() -> Option<Arch> {
+pub(crate) fn host_arch() -> Option<Arch> {
     match std::env::consts::ARCH {
         "x86_64" => Some(Arch::X86_64),
         "aarch64" => Some(Arch::Aarch64),
@@ -359,20 +360,78 @@ pub fn run(o: &RunOptions) -> Result<i32, String> {
     let kernel = kernel(o)?;
     qemu::check_qemu(kernel.arch)?;
     let image = kernel.image(Fetch::IfMissing)?;
-    let rd = initramfs(o, kernel.arch)?;
+    let initrd = write_initramfs(o, kernel.arch, "run")?;
+    let booted = boot(&kernel, &image.path, &initrd, o, Output::Stream);
+    let _ = std::fs::remove_file(&initrd);
+    booted.status
+}
+
+/// Writes the initramfs for `o` on `arch` into a file of this process's own.
+pub(crate) fn write_initramfs(o: &RunOptions, arch: Arch, tag: &str) -> Result<PathBuf, String> {
+    let rd = initramfs(o, arch)?;
     let dir = std::env::temp_dir().join(format!("landlocked-vm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let initrd = dir.join("initramfs.cpio");
+    let initrd = dir.join(format!("{tag}-{arch}.cpio"));
     std::fs::write(&initrd, rd).map_err(|e| format!("{}: {e}", initrd.display()))?;
-    let result = boot(&kernel, &image.path, &initrd, o);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    Ok(initrd)
+}
+
+/// Where the program's output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// To this process's stdout and stderr, as it comes.
+    Stream,
+    /// Kept in the [`Booted`].
+    Capture,
+}
+
+/// What one boot gave.
+#[derive(Debug)]
+pub struct Booted {
+    /// The program's exit status, or why the guest failed.
+    pub status: Result<i32, String>,
+    /// What the guest's kernel said of Landlock.
+    pub landlock: Option<String>,
+    /// The program's output, when captured.
+    pub stdout: Vec<u8>,
+    /// See `stdout`.
+    pub stderr: Vec<u8>,
+    /// The boot's wall time.
+    pub elapsed: Duration,
 }
 
 /// How long a guest may take to power off once the program has ended.
 const POWER_OFF_GRACE: Duration = Duration::from_secs(15);
 
-fn boot(kernel: &Kernel, image: &Path, initrd: &Path, o: &RunOptions) -> Result<i32, String> {
+/// Boots `kernel` with `initrd` and follows the program to its end.
+pub fn boot(
+    kernel: &Kernel,
+    image: &Path,
+    initrd: &Path,
+    o: &RunOptions,
+    output: Output,
+) -> Booted {
+    let start = Instant::now();
+    let mut booted = Booted {
+        status: Err(String::new()),
+        landlock: None,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    booted.status = follow(kernel, image, initrd, o, output, &mut booted);
+    booted.elapsed = start.elapsed();
+    booted
+}
+
+fn follow(
+    kernel: &Kernel,
+    image: &Path,
+    initrd: &Path,
+    o: &RunOptions,
+    output: Output,
+    booted: &mut Booted,
+) -> Result<i32, String> {
     let args = qemu::qemu_args(kernel, image, initrd, Accel::Tcg, o.memory_mib);
     let bin = qemu::qemu_binary(kernel.arch);
     let mut child = Command::new(bin)
@@ -402,13 +461,16 @@ fn boot(kernel: &Kernel, image: &Path, initrd: &Path, o: &RunOptions) -> Result<
         let deadline = ended_at.map_or(start + o.timeout, |t| t + POWER_OFF_GRACE);
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => match Frame::parse(&line) {
-                Some(Frame::Out(bytes)) => {
+                Some(Frame::Out(bytes)) if output == Output::Stream => {
                     let _ = std::io::stdout().write_all(&bytes);
                     let _ = std::io::stdout().flush();
                 }
-                Some(Frame::Err(bytes)) => {
+                Some(Frame::Err(bytes)) if output == Output::Stream => {
                     let _ = std::io::stderr().write_all(&bytes);
                 }
+                Some(Frame::Out(bytes)) => booted.stdout.extend(bytes),
+                Some(Frame::Err(bytes)) => booted.stderr.extend(bytes),
+                Some(Frame::Landlock(said)) => booted.landlock = Some(said),
                 Some(Frame::Exit(code)) => {
                     status = Some(Ok(code));
                     ended_at = Some(Instant::now());
@@ -451,15 +513,11 @@ fn boot(kernel: &Kernel, image: &Path, initrd: &Path, o: &RunOptions) -> Result<
     if let Some(problem) = problem {
         return Err(problem);
     }
-    match status {
-        Some(result) => result,
-        None => {
-            let last =
-                tail.iter().rev().find(|l| !l.trim().is_empty()).cloned().unwrap_or_default();
-            Err(format!(
-                "the guest ended without the program's exit status (last console line: {})",
-                last.trim()
-            ))
-        }
-    }
+    status.unwrap_or_else(|| {
+        let last = tail.iter().rev().find(|l| !l.trim().is_empty()).cloned().unwrap_or_default();
+        Err(format!(
+            "the guest ended without the program's exit status (last console line: {})",
+            last.trim()
+        ))
+    })
 }

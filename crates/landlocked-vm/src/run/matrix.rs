@@ -1,0 +1,150 @@
+//! `landlocked-vm matrix`: the same program on every kernel of the manifest (or those named),
+//! a few boots at a time, and a table of kernel, reported Landlock support, exit status and
+//! time.
+
+use std::ffi::OsString;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Booted, Output, boot, parse, write_initramfs};
+use crate::kernels::{self, Arch, Fetch};
+use crate::qemu;
+
+pub const HELP: &str = "\\
+usage: landlocked-vm matrix [--kernel NAME|PATH]... [--arch x86_64|aarch64|all] [--jobs N]
+                            [RUN OPTIONS] -- PROGRAM [ARGS...]
+
+Runs PROGRAM as `landlocked-vm run` does on every kernel of the manifest of the architecture
+(default: the host's; `all` needs --init for the other), or on those named, N boots at a time
+(default: the number of CPUs), and prints a table of kernel, the Landlock support it reported,
+PROGRAM's exit status and the time. Exits 1 when PROGRAM failed anywhere or a guest did.
+";
+
+/// `landlocked-vm matrix ARGS`: 0 when every run passed, 1 when one failed; `Err(None)` for
+/// help, `Err(Some(why))` for an error before anything booted.
+pub fn matrix(args: &[OsString]) -> Result<i32, Option<String>> {
+    let mut names = Vec::new();
+    let mut arches: Option<Vec<Arch>> = None;
+    let mut jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .and_then(|v| v.to_str())
+                .map(str::to_owned)
+                .ok_or_else(|| Some(format!("{} needs a value", arg.to_string_lossy())))
+        };
+        match arg.to_str() {
+            Some("-h" | "--help") => return Err(None),
+            Some("--kernel") => names.push(value()?),
+            Some("--arch") => {
+                arches = Some(match value()?.as_str() {
+                    "all" => Arch::ALL.to_vec(),
+                    "x86_64" => vec![Arch::X86_64],
+                    "aarch64" => vec![Arch::Aarch64],
+                    other => {
+                        return Err(Some(format!(
+                            "--arch takes x86_64, aarch64 or all, got `{other}`"
+                        )));
+                    }
+                });
+            }
+            Some("--jobs") => {
+                let v = value()?;
+                jobs =
+                    v.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        Some(format!("--jobs takes a positive number, got `{v}`"))
+                    })?;
+            }
+            Some("--") => {
+                rest.push(arg.clone());
+                rest.extend(it.cloned());
+                break;
+            }
+            _ => rest.push(arg.clone()),
+        }
+    }
+    let options = parse(&rest)?;
+    let arches = arches.unwrap_or_else(|| super::host_arch().into_iter().collect());
+    let kernels = kernels::select(&names, &arches, &options.append).map_err(Some)?;
+    let mut images = Vec::new();
+    for kernel in &kernels {
+        qemu::check_qemu(kernel.arch).map_err(Some)?;
+        images.push(kernel.image(Fetch::IfMissing).map_err(Some)?);
+    }
+    // One initramfs per architecture; one that cannot be made fails its kernels.
+    let mut initrds = Vec::new();
+    for arch in Arch::ALL {
+        if kernels.iter().any(|k| k.arch == arch) {
+            initrds.push((arch, write_initramfs(&options, arch, "matrix")));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Booted>>> =
+        Mutex::new((0..kernels.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(kernels.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(kernel) = kernels.get(i) else { break };
+                    let initrd = &initrds.iter().find(|(a, _)| *a == kernel.arch).expect("made").1;
+                    let booted = match initrd {
+                        Ok(initrd) => {
+                            boot(kernel, &images[i].path, initrd, &options, Output::Capture)
+                        }
+                        Err(e) => failed(e.clone()),
+                    };
+                    results.lock().expect("not poisoned")[i] = Some(booted);
+                }
+            });
+        }
+    });
+    for (_, initrd) in &initrds {
+        if let Ok(path) = initrd {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let results: Vec<Booted> =
+        results.into_inner().expect("not poisoned").into_iter().map(|r| r.expect("ran")).collect();
+    println!("{:<8} {:<22} {:<12} {:<10} {:>7}", "arch", "kernel", "landlock", "status", "time");
+    let mut failures = Vec::new();
+    for (kernel, booted) in kernels.iter().zip(&results) {
+        let status = match &booted.status {
+            Ok(code) => code.to_string(),
+            Err(_) => "error".into(),
+        };
+        println!(
+            "{:<8} {:<22} {:<12} {:<10} {:>6.1}s",
+            kernel.arch,
+            kernel.name,
+            booted.landlock.as_deref().unwrap_or("?"),
+            status,
+            booted.elapsed.as_secs_f64()
+        );
+        match &booted.status {
+            Ok(0) => {}
+            Ok(code) => {
+                let stderr = String::from_utf8_lossy(&booted.stderr);
+                let last = stderr.lines().last().unwrap_or("").to_string();
+                failures.push(format!("{} {}: exit {code}: {last}", kernel.arch, kernel.name));
+            }
+            Err(e) => failures.push(format!("{} {}: {e}", kernel.arch, kernel.name)),
+        }
+    }
+    for failure in &failures {
+        eprintln!("landlocked-vm: {failure}");
+    }
+    Ok(if failures.is_empty() { 0 } else { 1 })
+}
+
+fn failed(why: String) -> Booted {
+    Booted {
+        status: Err(why),
+        landlock: None,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+    }
+}
