@@ -20,6 +20,9 @@ fn main() -> ExitCode {
     if std::process::id() == 1 {
         landlocked_vm::run::init::main();
     }
+    // A closed pipe (`landlocked-vm kernels list | head`) ends the process quietly, as for any
+    // Unix filter. SAFETY: restoring the default disposition installs no handler.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if raw.first().is_some_and(|a| a == "run") {
         return match landlocked_vm::run::parse(&raw[1..]) {
