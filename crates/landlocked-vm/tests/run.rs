@@ -156,6 +156,27 @@ fn a_static_program_on_aarch64_with_a_static_init() {
         assert_eq!(r.code, Some(0), "{kernel}: {}", r.stderr);
         assert_eq!(r.stdout, format!("landlocked-vm {}\n", env!("CARGO_PKG_VERSION")), "{kernel}");
     }
+    // ABI 11 on aarch64 with both page sizes, as the guests report them.
+    let r = vm(&[
+        "matrix",
+        "--arch",
+        "aarch64",
+        "--kernel",
+        "debian-7.3",
+        "--kernel",
+        "debian-7.3-16k",
+        "--init",
+        init,
+        "--",
+        init,
+        "--version",
+    ]);
+    assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
+    for (kernel, page) in [("debian-7.3", "4k"), ("debian-7.3-16k", "16k")] {
+        let row = r.stdout.lines().find(|l| l.split_whitespace().nth(1) == Some(kernel));
+        let words: Vec<&str> = row.unwrap_or_default().split_whitespace().collect();
+        assert_eq!(words.get(2..6), Some(&["abi", "11", page, "0"][..]), "{}", r.stdout);
+    }
     // Without --init, said.
     let r = vm(&["run", "--arch", "aarch64", "--kernel", "debian-7.3", "--", init, "--version"]);
     assert_eq!(r.code, Some(125));
@@ -223,13 +244,13 @@ fn matrix_tabulates_every_kernel_and_fails_when_one_does() {
     };
     let six_one = row("debian-6.1");
     assert!(
-        six_one.contains("abi 2") && six_one.split_whitespace().nth(4) == Some("0"),
+        six_one.contains("abi 2") && six_one.split_whitespace().nth(5) == Some("0"),
         "{}",
         r.stdout
     );
     let six_twelve = row("debian-6.12");
     assert!(
-        six_twelve.contains("abi 6") && six_twelve.split_whitespace().nth(4) == Some("4"),
+        six_twelve.contains("abi 6") && six_twelve.split_whitespace().nth(5) == Some("4"),
         "{}",
         r.stdout
     );

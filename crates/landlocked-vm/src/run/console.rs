@@ -22,6 +22,8 @@ pub enum Frame {
     /// What the guest's kernel says of Landlock, before the program runs (`abi 6`, `disabled`,
     /// `not-built`).
     Landlock(String),
+    /// The guest's page size.
+    PageSize(u64),
 }
 
 impl Frame {
@@ -41,6 +43,7 @@ impl Frame {
             Frame::Signal(signal) => format!("{PREFIX}signal:{signal}"),
             Frame::Failed(why) => format!("{PREFIX}failed:{}", why.replace('\n', " ")),
             Frame::Landlock(said) => format!("{PREFIX}landlock:{said}"),
+            Frame::PageSize(bytes) => format!("{PREFIX}page:{bytes}"),
         }
     }
 
@@ -60,6 +63,7 @@ impl Frame {
             "signal" => value.parse().ok().map(Frame::Signal),
             "failed" => Some(Frame::Failed(value.to_string())),
             "landlock" => Some(Frame::Landlock(value.to_string())),
+            "page" => value.parse().ok().map(Frame::PageSize),
             _ => None,
         }
     }
@@ -79,6 +83,7 @@ mod tests {
             Frame::Signal(9),
             Frame::Failed("cannot execute /x: ENOENT".into()),
             Frame::Landlock("abi 11".into()),
+            Frame::PageSize(16384),
         ] {
             assert_eq!(Frame::parse(&(frame.line() + "\r\n")), Some(frame));
         }

@@ -76,6 +76,9 @@ pub fn main() -> ! {
         landlocked::Support::NotBuilt => "not-built".into(),
         other => format!("unknown ({other})"),
     }));
+    // SAFETY: sysconf takes a constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    say(&Frame::PageSize(page.max(0) as u64));
     let argv = strings(ARGV);
     let Some((program, args)) = argv.split_first() else {
         say(&Frame::Failed("no command in the initramfs".into()));

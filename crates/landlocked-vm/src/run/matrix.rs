@@ -16,8 +16,8 @@ usage: landlocked-vm matrix [--kernel NAME|PATH]... [--arch x86_64|aarch64|all] 
 
 Runs PROGRAM as `landlocked-vm run` does on every kernel of the manifest of the architecture
 (default: the host's; `all` needs --init for the other), or on those named, N boots at a time
-(default: the number of CPUs), and prints a table of kernel, the Landlock support it reported,
-PROGRAM's exit status and the time. Exits 1 when PROGRAM failed anywhere or a guest did.
+(default: the number of CPUs), and prints a table of kernel, the Landlock support and page
+size it reported, PROGRAM's exit status and the time. Exits 1 when PROGRAM failed anywhere or a guest did.
 ";
 
 /// `landlocked-vm matrix ARGS`: 0 when every run passed, 1 when one failed; `Err(None)` for
@@ -108,18 +108,23 @@ pub fn matrix(args: &[OsString]) -> Result<i32, Option<String>> {
     }
     let results: Vec<Booted> =
         results.into_inner().expect("not poisoned").into_iter().map(|r| r.expect("ran")).collect();
-    println!("{:<8} {:<22} {:<12} {:<10} {:>7}", "arch", "kernel", "landlock", "status", "time");
+    println!(
+        "{:<8} {:<22} {:<12} {:>6} {:<10} {:>7}",
+        "arch", "kernel", "landlock", "page", "status", "time"
+    );
     let mut failures = Vec::new();
     for (kernel, booted) in kernels.iter().zip(&results) {
         let status = match &booted.status {
             Ok(code) => code.to_string(),
             Err(_) => "error".into(),
         };
+        let page = booted.page_size.map_or("?".into(), |p| format!("{}k", p / 1024));
         println!(
-            "{:<8} {:<22} {:<12} {:<10} {:>6.1}s",
+            "{:<8} {:<22} {:<12} {:>6} {:<10} {:>6.1}s",
             kernel.arch,
             kernel.name,
             booted.landlock.as_deref().unwrap_or("?"),
+            page,
             status,
             booted.elapsed.as_secs_f64()
         );
@@ -143,6 +148,7 @@ fn failed(why: String) -> Booted {
     Booted {
         status: Err(why),
         landlock: None,
+        page_size: None,
         stdout: Vec::new(),
         stderr: Vec::new(),
         elapsed: std::time::Duration::ZERO,

@@ -392,6 +392,8 @@ pub struct Booted {
     pub status: Result<i32, String>,
     /// What the guest's kernel said of Landlock.
     pub landlock: Option<String>,
+    /// The guest's page size.
+    pub page_size: Option<u64>,
     /// The program's output, when captured.
     pub stdout: Vec<u8>,
     /// See `stdout`.
@@ -415,6 +417,7 @@ pub fn boot(
     let mut booted = Booted {
         status: Err(String::new()),
         landlock: None,
+        page_size: None,
         stdout: Vec::new(),
         stderr: Vec::new(),
         elapsed: Duration::ZERO,
@@ -471,6 +474,7 @@ fn follow(
                 Some(Frame::Out(bytes)) => booted.stdout.extend(bytes),
                 Some(Frame::Err(bytes)) => booted.stderr.extend(bytes),
                 Some(Frame::Landlock(said)) => booted.landlock = Some(said),
+                Some(Frame::PageSize(bytes)) => booted.page_size = Some(bytes),
                 Some(Frame::Exit(code)) => {
                     status = Some(Ok(code));
                     ended_at = Some(Instant::now());
