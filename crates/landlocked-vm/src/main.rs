@@ -1,19 +1,13 @@
 //! `landlocked-vm`: any program on a kernel of the Landlock ABI matrix, and the kernels
 //! themselves, listed, fetched into the cache and built from source.
 
+mod cli;
+
 use std::process::ExitCode;
 
-const HELP: &str = "\
-usage: landlocked-vm run [OPTIONS] -- PROGRAM [ARGS...]
-       landlocked-vm matrix [--kernel NAME]... [--arch ARCH|all] [OPTIONS] -- PROGRAM [ARGS...]
-       landlocked-vm kernels [--arch x86_64|aarch64|all] [list|fetch [NAME]...]
-       landlocked-vm kernels [--arch x86_64|aarch64|all] build (VERSION | --source TARBALL)
-
-The kernels of the Landlock ABI matrix: Debian's images of each suite (from Linux 5.10, no
-Landlock, to 7.3, ABI 11) and kernels built from source with a minimal Landlock configuration,
-cached in $LANDLOCKED_CACHE (else ~/.cache/landlocked). `landlocked-vm kernels --help` says
-more.
-";
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
+use landlocked_vm::kernels::Arch;
 
 fn main() -> ExitCode {
     // The guest's /init of `landlocked-vm run`.
@@ -23,48 +17,70 @@ fn main() -> ExitCode {
     // A closed pipe (`landlocked-vm kernels list | head`) ends the process quietly, as for any
     // Unix filter. SAFETY: restoring the default disposition installs no handler.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    if raw.first().is_some_and(|a| a == "run") {
-        return match landlocked_vm::run::parse(&raw[1..]) {
-            Err(None) => {
-                print!("{}", landlocked_vm::run::HELP);
-                ExitCode::SUCCESS
-            }
-            Err(Some(e)) => fail(&e),
-            Ok(options) => match landlocked_vm::run::run(&options) {
-                Ok(status) => ExitCode::from(status.clamp(0, 255) as u8),
-                Err(e) => fail(&e),
-            },
-        };
-    }
-    if raw.first().is_some_and(|a| a == "matrix") {
-        return match landlocked_vm::run::matrix::matrix(&raw[1..]) {
-            Err(None) => {
-                print!("{}", landlocked_vm::run::matrix::HELP);
-                ExitCode::SUCCESS
-            }
-            Err(Some(e)) => fail(&e),
-            Ok(status) => ExitCode::from(status as u8),
-        };
-    }
-    let args: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("kernels") => landlocked_vm::kernels::command(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version.
+            let _ = e.print();
             return ExitCode::SUCCESS;
         }
-        Some("-V" | "--version") => {
-            println!("landlocked-vm {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Some(other) => Err(format!("unknown command `{other}` (landlocked-vm --help)")),
-        None => Err("no command given: run, matrix or kernels (landlocked-vm --help)".into()),
+        Err(e) => return fail(&one_line(&e)),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    let result = match cli.command {
+        Command::Run(args) => {
+            let options = args.common.options(args.kernel, args.arch.map(Arch::from));
+            landlocked_vm::run::run(&options).map(return_status)
+        }
+        Command::Matrix(args) => {
+            let arches = match args.arch.as_deref() {
+                None => Ok(None),
+                Some("all") => Ok(Some(Arch::ALL.to_vec())),
+                Some("x86_64") => Ok(Some(vec![Arch::X86_64])),
+                Some("aarch64") => Ok(Some(vec![Arch::Aarch64])),
+                Some(other) => Err(format!("--arch takes x86_64, aarch64 or all, got `{other}`")),
+            };
+            let jobs = args.jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(2, |n| n.get()),
+                |n| n as usize,
+            );
+            arches
+                .and_then(|arches| {
+                    let options = args.common.options(None, None);
+                    landlocked_vm::run::matrix::matrix(&args.kernel, arches, jobs, options)
+                })
+                .map(return_status)
+        }
+        Command::Kernels { args } => {
+            landlocked_vm::kernels::command(&args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "landlocked-vm",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| fail(&e))
+}
+
+fn return_status(status: i32) -> ExitCode {
+    ExitCode::from(status.clamp(0, 255) as u8)
+}
+
+/// A usage error as one line: what clap says before its usage.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let said: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    let said = said.join(" ");
+    said.strip_prefix("error: ").unwrap_or(&said).to_string() + " (landlocked-vm --help)"
 }
 
 /// An error of landlocked-vm itself: one line (usage may follow), exit 125.

@@ -91,13 +91,13 @@ fn what_goes_wrong_is_one_line_and_125() {
     for (args, said) in [
         (&["run", "--", "/nonexistent"][..], "/nonexistent: not found"),
         (&["run", "--kernel", "debian-9", "--", "/bin/sh"], "no kernel `debian-9`"),
-        (&["run", "--timeout", "x", "--", "/bin/sh"], "--timeout takes a positive number"),
+        (&["run", "--timeout", "x", "--", "/bin/sh"], "invalid value 'x' for '--timeout <S>'"),
         (
             &["run", "--kernel", "debian-6.1", "--timeout", "1", "--", "/bin/sh", "-c", "true"],
             "timed out after 1 s",
         ),
         (&["run", "--kernel", "debian-6.1", "--", "/bin/sh", "-c", "exec /nonexistent"], ""),
-        (&["run"], "no PROGRAM given"),
+        (&["run"], "required arguments were not provided: <PROGRAM>"),
     ] {
         let r = vm(args);
         if said.is_empty() {

@@ -2,76 +2,28 @@
 //! a few boots at a time, and a table of kernel, reported Landlock support, exit status and
 //! time.
 
-use std::ffi::OsString;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Booted, Output, boot, parse, write_initramfs};
+use super::{Booted, Output, RunOptions, boot, write_initramfs};
 use crate::kernels::{self, Arch, Fetch};
 use crate::qemu;
 
-pub const HELP: &str = "\\
-usage: landlocked-vm matrix [--kernel NAME|PATH]... [--arch x86_64|aarch64|all] [--jobs N]
-                            [RUN OPTIONS] -- PROGRAM [ARGS...]
-
-Runs PROGRAM as `landlocked-vm run` does on every kernel of the manifest of the architecture
-(default: the host's; `all` needs --init for the other), or on those named, N boots at a time
-(default: the number of CPUs), and prints a table of kernel, the Landlock support and page
-size it reported, PROGRAM's exit status and the time. Exits 1 when PROGRAM failed anywhere or a guest did.
-";
-
-/// `landlocked-vm matrix ARGS`: 0 when every run passed, 1 when one failed; `Err(None)` for
-/// help, `Err(Some(why))` for an error before anything booted.
-pub fn matrix(args: &[OsString]) -> Result<i32, Option<String>> {
-    let mut names = Vec::new();
-    let mut arches: Option<Vec<Arch>> = None;
-    let mut jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .and_then(|v| v.to_str())
-                .map(str::to_owned)
-                .ok_or_else(|| Some(format!("{} needs a value", arg.to_string_lossy())))
-        };
-        match arg.to_str() {
-            Some("-h" | "--help") => return Err(None),
-            Some("--kernel") => names.push(value()?),
-            Some("--arch") => {
-                arches = Some(match value()?.as_str() {
-                    "all" => Arch::ALL.to_vec(),
-                    "x86_64" => vec![Arch::X86_64],
-                    "aarch64" => vec![Arch::Aarch64],
-                    other => {
-                        return Err(Some(format!(
-                            "--arch takes x86_64, aarch64 or all, got `{other}`"
-                        )));
-                    }
-                });
-            }
-            Some("--jobs") => {
-                let v = value()?;
-                jobs =
-                    v.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
-                        Some(format!("--jobs takes a positive number, got `{v}`"))
-                    })?;
-            }
-            Some("--") => {
-                rest.push(arg.clone());
-                rest.extend(it.cloned());
-                break;
-            }
-            _ => rest.push(arg.clone()),
-        }
-    }
-    let options = parse(&rest)?;
+/// Runs `options`' program on `names` (or the whole manifest) of `arches` (default: the
+/// host's), `jobs` boots at a time: 0 when every run passed, 1 when one failed, `Err` before
+/// anything booted.
+pub fn matrix(
+    names: &[String],
+    arches: Option<Vec<Arch>>,
+    jobs: usize,
+    options: RunOptions,
+) -> Result<i32, String> {
     let arches = arches.unwrap_or_else(|| super::host_arch().into_iter().collect());
-    let kernels = kernels::select(&names, &arches, &options.append).map_err(Some)?;
+    let kernels = kernels::select(names, &arches, &options.append)?;
     let mut images = Vec::new();
     for kernel in &kernels {
-        qemu::check_qemu(kernel.arch).map_err(Some)?;
-        images.push(kernel.image(Fetch::IfMissing).map_err(Some)?);
+        qemu::check_qemu(kernel.arch)?;
+        images.push(kernel.image(Fetch::IfMissing)?);
     }
     // One initramfs per architecture; one that cannot be made fails its kernels.
     let mut initrds = Vec::new();

@@ -27,33 +27,10 @@ use crate::cpio;
 use crate::kernels::{self, Arch, Fetch, Kernel};
 use crate::qemu::{self, Accel};
 
-pub const HELP: &str = "\
-usage: landlocked-vm run [--kernel NAME|PATH] [--arch x86_64|aarch64] [--append ARGS]
-                         [--timeout S] [--mem M] [--with PATH]... [--init PATH]
-                         [--env NAME=VALUE]... -- PROGRAM [ARGS...]
-
-Boots the kernel (a name of `landlocked-vm kernels list`, default debian-7.3, or an image file)
-with PROGRAM in an initramfs, runs it as the guest's only program (proc, sys, dev and tmp
-mounted, working directory /, environment PATH, HOME and the RUST_* variables of this one plus
---env), streams its standard output and error, and exits with its status.
-
-  --arch ARCH     the guest's architecture (default: the host's, or the image's)
-  --append ARGS   added to the kernel command line
-  --timeout S     seconds the whole boot may take (default 120)
-  --mem M         the guest's memory in MiB (default 512)
-  --with PATH     another file the program needs, at the same path (repeatable)
-  --init PATH     the guest's /init for a guest of another architecture: landlocked-vm built
-                  static for it (cargo build --release --target aarch64-unknown-linux-musl
-                  -p landlocked-vm); also $LANDLOCKED_VM_INIT
-  --env N=V       a variable for the program (repeatable)
-
-PROGRAM may be static or dynamic (its interpreter and libraries come along). A kernel panic,
-a timeout, a guest that does not power off or a program that cannot start is exit 125.
-";
-
 /// What `run` was asked.
 #[derive(Debug)]
 pub struct RunOptions {
+    /// A kernel of the manifest (default `debian-7.3`), or an image file.
     pub kernel: Option<String>,
     pub arch: Option<Arch>,
     pub append: String,
@@ -63,98 +40,6 @@ pub struct RunOptions {
     pub init: Option<PathBuf>,
     pub env: Vec<(OsString, OsString)>,
     pub command: Vec<OsString>,
-}
-
-/// Why `run` stopped: the message (exit 125), or `None` for help.
-pub type Fail = Option<String>;
-
-pub fn parse(args: &[OsString]) -> Result<RunOptions, Fail> {
-    let mut o = RunOptions {
-        kernel: None,
-        arch: None,
-        append: String::new(),
-        timeout: Duration::from_secs(120),
-        memory_mib: 512,
-        with: Vec::new(),
-        init: std::env::var_os("LANDLOCKED_VM_INIT").filter(|v| !v.is_empty()).map(PathBuf::from),
-        env: Vec::new(),
-        command: Vec::new(),
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let text = arg.to_string_lossy();
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| Some(format!("{text} needs a value (landlocked-vm run --help)")))
-        };
-        let utf8 = |v: OsString, what: &str| {
-            v.into_string().map_err(|_| Some(format!("{what} must be UTF-8")))
-        };
-        match text.as_ref() {
-            "--" => {
-                o.command = it.cloned().collect();
-                break;
-            }
-            "-h" | "--help" => return Err(None),
-            "--kernel" => o.kernel = Some(utf8(value()?, "--kernel")?),
-            "--arch" => {
-                let v = utf8(value()?, "--arch")?;
-                o.arch = Some(match v.as_str() {
-                    "x86_64" => Arch::X86_64,
-                    "aarch64" => Arch::Aarch64,
-                    other => {
-                        return Err(Some(format!("--arch takes x86_64 or aarch64, got `{other}`")));
-                    }
-                });
-            }
-            "--append" => o.append = utf8(value()?, "--append")?,
-            "--timeout" => {
-                let v = utf8(value()?, "--timeout")?;
-                let s: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
-                    Some(format!("--timeout takes a positive number of seconds, got `{v}`"))
-                })?;
-                o.timeout = Duration::from_secs(s);
-            }
-            "--mem" => {
-                let v = utf8(value()?, "--mem")?;
-                o.memory_mib = v
-                    .parse()
-                    .ok()
-                    .filter(|&m| m >= 64)
-                    .ok_or_else(|| Some(format!("--mem takes MiB, at least 64, got `{v}`")))?;
-            }
-            "--with" => o.with.push(PathBuf::from(value()?)),
-            "--init" => o.init = Some(PathBuf::from(value()?)),
-            "--env" => {
-                let v = value()?;
-                let bytes = v.as_bytes();
-                let eq =
-                    bytes.iter().position(|&b| b == b'=').filter(|&i| i > 0).ok_or_else(|| {
-                        Some(format!("--env takes NAME=VALUE, got `{}`", v.to_string_lossy()))
-                    })?;
-                o.env.push((
-                    OsStr::from_bytes(&bytes[..eq]).to_owned(),
-                    OsStr::from_bytes(&bytes[eq + 1..]).to_owned(),
-                ));
-            }
-            other if other.starts_with('-') => {
-                return Err(Some(format!("unknown option `{other}` (landlocked-vm run --help)")));
-            }
-            _ => {
-                // The program, without `--`.
-                o.command.push(arg.clone());
-                o.command.extend(it.cloned());
-                break;
-            }
-        }
-    }
-    if o.command.is_empty() {
-        return Err(Some(
-            "run: no PROGRAM given (landlocked-vm run [OPTIONS] -- PROGRAM [ARGS...])".into(),
-        ));
-    }
-    Ok(o)
 }
 
 pub(crate) fn host_arch() -> Option<Arch> {
