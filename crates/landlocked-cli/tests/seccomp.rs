@@ -131,33 +131,13 @@ fn other_entry_points_are_killed() {
     }
 }
 
-/// `landlocked ARGS` with the syscalls numbered `numbers` failing with `errno`.
+/// `landlocked ARGS` on the helper performing `op`, the syscalls numbered `numbers` failing
+/// with `errno`.
 fn failing(numbers: &[u32], errno: i32, args: &[&str], op: &str) -> Run {
-    use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().unwrap();
     let mut cmd = landlocked();
     cmd.args(args).args(helper_args(&exe)).env(OP, op);
-    let mut filter = vec![libc::sock_filter { code: 0x20, jt: 0, jf: 0, k: 0 }];
-    for (i, &nr) in numbers.iter().enumerate() {
-        // Equal: jump to the errno return at the end; else on to the next comparison.
-        let to_errno = (numbers.len() - i) as u8;
-        filter.push(libc::sock_filter { code: 0x15, jt: to_errno, jf: 0, k: nr });
-    }
-    filter.push(libc::sock_filter { code: 0x06, jt: 0, jf: 0, k: 0x7fff_0000 });
-    filter.push(libc::sock_filter { code: 0x06, jt: 0, jf: 0, k: 0x0005_0000 | errno as u32 });
-    // SAFETY: two prctl calls with a filter that lives in this closure.
-    unsafe {
-        cmd.pre_exec(move || {
-            let prog =
-                libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut _ };
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    fail_syscalls(&mut cmd, numbers, errno as u32);
     Run::of(cmd.output().unwrap())
 }
 

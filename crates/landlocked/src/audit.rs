@@ -67,12 +67,7 @@ const STRING_FIELDS: &[&str] = &["path", "exe", "comm", "ocomm", "name", "dev"];
 /// A field's value: a string unquoted or decoded, its control characters (a terminal escape in
 /// a file name) shown as `?`.
 fn decode(key: &str, value: &str) -> String {
-    let text = decode_string(key, value);
-    if text.chars().any(char::is_control) {
-        text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
-    } else {
-        text
-    }
+    crate::printable(&decode_string(key, value))
 }
 
 fn decode_string(key: &str, value: &str) -> String {

@@ -67,19 +67,10 @@ impl Allowed {
 
     fn rules(&mut self, rules: &[crate::Rule]) {
         for rule in rules {
-            match &rule.grant {
-                Grant::Path { path, access } => self.path(path, *access),
-                Grant::Fd { fd, access } => {
-                    if let Ok(fd) = &fd.0 {
-                        use std::os::fd::AsRawFd;
-                        let linked =
-                            std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()));
-                        if let Ok(path) = linked {
-                            self.path(&path, *access);
-                        }
-                    }
-                }
-                Grant::Port { port, access } => self.ports.push((*port, *access)),
+            match rule.grant.by_path() {
+                Some(Grant::Path { path, access }) => self.path(&path, access),
+                Some(Grant::Port { port, access }) => self.ports.push((port, access)),
+                _ => {}
             }
         }
     }

@@ -220,13 +220,14 @@ fn lifted(path: &Path, created: &BTreeSet<PathBuf>) -> Option<PathBuf> {
     Some(first.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf))
 }
 
-/// The system prefix `path` is beneath, canonical (on a merged /usr, `/bin` is `/usr/bin`).
-fn prefix_of(path: &Path) -> Option<PathBuf> {
-    SYSTEM_PREFIXES
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .filter(|p| path.starts_with(p))
-        .min_by_key(|p| p.components().count())
+/// The system prefixes that exist, canonical (on a merged /usr, `/bin` is `/usr/bin`).
+fn system_prefixes() -> Vec<PathBuf> {
+    SYSTEM_PREFIXES.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect()
+}
+
+/// The system prefix of `prefixes` that `path` is beneath.
+fn prefix_of(path: &Path, prefixes: &[PathBuf]) -> Option<PathBuf> {
+    prefixes.iter().filter(|p| path.starts_with(p)).min_by_key(|p| p.components().count()).cloned()
 }
 
 impl Learned {
@@ -258,6 +259,7 @@ impl Learned {
         // First the read-execute directories: prefixes used, and where programs and libraries
         // were executed or loaded from.
         let mut rox_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        let prefixes = system_prefixes();
         for access in accesses.iter().filter(|a| needed(a, sandbox)) {
             let Target::Path { path, access: rights, .. } = &access.target else { continue };
             if covered(&access.target) {
@@ -266,7 +268,9 @@ impl Learned {
             // A program the run made: its directory was made too, the one that held it is
             // granted.
             let held = lifted(path, created);
-            let dir = if let Some(prefix) = prefix_of(path).filter(|_| rox.contains(*rights)) {
+            let dir = if let Some(prefix) =
+                prefix_of(path, &prefixes).filter(|_| rox.contains(*rights))
+            {
                 Some(prefix)
             } else if rights.contains(AccessFs::EXECUTE) || is_library(path) {
                 held.or_else(|| path.parent().map(Path::to_path_buf))
@@ -397,18 +401,7 @@ impl Learned {
         already: Option<&Allowed>,
     ) -> Learned {
         for rule in rules {
-            let grant = match &rule.grant {
-                crate::Grant::Fd { fd, access } => {
-                    let Ok(fd) = &fd.0 else { continue };
-                    use std::os::fd::AsRawFd;
-                    let Ok(path) = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-                    else {
-                        continue;
-                    };
-                    crate::Grant::Path { path, access: *access }
-                }
-                other => other.clone(),
-            };
+            let Some(grant) = rule.grant.by_path() else { continue };
             let granted = already.is_some_and(|a| match &grant {
                 crate::Grant::Path { path, access } => {
                     let (kind, access) = if path.is_dir() {
@@ -611,8 +604,7 @@ fn push(doc: &mut toml_edit::DocumentMut, key: &str, table: toml_edit::Table) {
 /// `text` as TOML comment lines, wrapped at 96 columns, preceded by a blank line.
 fn comment_block(text: &str) -> String {
     // A control character (an escape, a carriage return) is no valid TOML comment.
-    let text: String =
-        text.chars().map(|c| if c.is_control() && c != '\n' { '?' } else { c }).collect();
+    let text: String = text.split('\n').map(crate::printable).collect::<Vec<_>>().join("\n");
     let mut out = String::from("\n");
     for paragraph in text.lines() {
         let mut line = String::from("#");

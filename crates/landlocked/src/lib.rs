@@ -37,6 +37,12 @@ pub mod seccomp;
 pub mod trace;
 
 pub use command::CommandExt;
+
+/// `text` with its control characters (a newline, a terminal escape) shown as `?`: what a
+/// name from a program or a log may hold, made safe to print on one line.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
 pub use error::{Error, PolicyError};
 // Every type this crate takes or returns: its users need no `landlocked-core` of their own.
 /// Why enforcement failed, in [`Error::Enforce`] and [`Error::Rule`].

@@ -54,6 +54,21 @@ pub enum Grant {
     },
 }
 
+impl Grant {
+    /// The grant with a descriptor named by the path it leads to now (`/proc/self/fd`); `None`
+    /// for a descriptor that could not be opened or named.
+    pub(crate) fn by_path(&self) -> Option<Grant> {
+        match self {
+            Grant::Fd { fd, access } => {
+                let fd = fd.0.as_ref().ok()?;
+                let path = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()?;
+                Some(Grant::Path { path, access: *access })
+            }
+            other => Some(other.clone()),
+        }
+    }
+}
+
 /// A rule: a [`Grant`], whether it is quiet, and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -128,9 +128,7 @@ pub(super) fn run(
                 d.option
             );
             // A name holding a newline or an escape must not forge lines or drive the terminal.
-            crate::say(
-                &line.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>(),
-            );
+            crate::say(&landlocked::printable(&line));
         }
     }
     if traced.left_killed > 0 {

@@ -268,29 +268,31 @@ pub fn failing_syscalls(
     args: &[&str],
     vars: &[(&str, &str)],
 ) -> Run {
-    use std::os::unix::process::CommandExt;
-    let (first, last) = (*numbers.start(), *numbers.end());
     let mut cmd = landlocked();
     cmd.args(args).envs(vars.iter().copied());
-    // SAFETY: only prctl calls with a filter that lives in this closure's stack frame.
+    let numbers: Vec<u32> = numbers.collect();
+    fail_syscalls(&mut cmd, &numbers, errno);
+    Run::of(cmd.output().unwrap())
+}
+
+/// Makes the syscalls `numbers` fail with `errno` in what `cmd` starts: a seccomp filter
+/// installed before it executes.
+pub fn fail_syscalls(cmd: &mut Command, numbers: &[u32], errno: u32) {
+    use std::os::unix::process::CommandExt;
+    const RET_ERRNO: u32 = 0x0005_0000;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter { code: code as u16, jt, jf, k };
+    // The syscall number, then one comparison each: equal jumps to the errno return at the end.
+    let mut filter = vec![op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0)];
+    for (i, &nr) in numbers.iter().enumerate() {
+        let to_errno = (numbers.len() - i) as u8;
+        filter.push(op(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, to_errno, 0, nr));
+    }
+    filter.push(op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ALLOW));
+    filter.push(op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ERRNO | errno));
+    // SAFETY: only prctl calls with a filter that lives in this closure.
     unsafe {
         cmd.pre_exec(move || {
-            const RET_ERRNO: u32 = 0x0005_0000;
-            const RET_ALLOW: u32 = 0x7fff_0000;
-            let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
-                code: code as u16,
-                jt,
-                jf,
-                k,
-            };
-            let filter = [
-                // The syscall number, then first..=last fail.
-                op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0),
-                op(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, 0, 2, first),
-                op(libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K, 1, 0, last),
-                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ERRNO | errno),
-                op(libc::BPF_RET | libc::BPF_K, 0, 0, RET_ALLOW),
-            ];
             let prog =
                 libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut _ };
             if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
@@ -301,5 +303,4 @@ pub fn failing_syscalls(
             Ok(())
         });
     }
-    Run::of(cmd.output().unwrap())
 }

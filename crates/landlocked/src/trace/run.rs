@@ -122,6 +122,8 @@ struct Tracer {
     created: BTreeSet<PathBuf>,
     foreign: u64,
     left_killed: usize,
+    /// (program, device, inode, mtime) → its interpreter.
+    interpreters: HashMap<(PathBuf, u64, u64, i64, i64), Option<PathBuf>>,
 }
 
 impl Tracer {
@@ -205,8 +207,8 @@ impl Tracer {
         if named.as_ref() != Some(&exe) {
             also.push(exe.clone());
         }
-        if let Some(interp) = crate::loader::elf::interpreter(&exe) {
-            also.push(tracee::canonical(&interp, true));
+        if let Some(interp) = self.interpreter(&exe) {
+            also.push(interp);
         }
         for path in also {
             self.accesses.push(Access {
@@ -222,6 +224,20 @@ impl Tracer {
                 result: Ok(()),
             });
         }
+    }
+
+    /// The ELF interpreter of the program `exe`, canonical: read once per file (a shell loop
+    /// executes the same program again and again), again if the file was replaced.
+    fn interpreter(&mut self, exe: &std::path::Path) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(exe).ok()?;
+        let key = (exe.to_path_buf(), m.dev(), m.ino(), m.mtime(), m.mtime_nsec());
+        self.interpreters
+            .entry(key)
+            .or_insert_with(|| {
+                crate::loader::elf::interpreter(exe).map(|i| tracee::canonical(&i, true))
+            })
+            .clone()
     }
 
     /// A syscall stop (entry, seccomp or exit).
@@ -374,6 +390,7 @@ fn follow(child: Pid, seccomp: bool, file: PathBuf) -> Result<Trace, TraceError>
         created: BTreeSet::new(),
         foreign: 0,
         left_killed: 0,
+        interpreters: HashMap::new(),
     };
     t.thread(child).started = false;
     t.programs.insert(child, file);
