@@ -1,6 +1,6 @@
-//! The conformance suite, written once and run two ways: by `cargo test` on the host, and as
-//! the static `/init` of a QEMU guest (`src/bin/landlocked-init.rs`, booted by
-//! `cargo xtask vmtest`).
+//! The conformance suite, written once and run two ways: by `cargo test` on the host, and as a
+//! static program in QEMU guests (`src/bin/landlocked-conformance.rs`, run by
+//! `cargo xtask vmtest` through `landlocked-vm`).
 //!
 //! Each case performs real operations in a forked, sandboxed child and compares the outcome with
 //! what the running kernel's ABI implies.

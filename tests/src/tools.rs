@@ -47,14 +47,15 @@ impl Tools {
         Tools { bin_dir, probe: probe.to_path_buf(), probe_needs, required: false }
     }
 
-    /// The guest's: everything under `/bin`, `/init` its own static probe.
-    pub fn guest() -> Tools {
-        Tools {
+    /// The guest's: everything under `/bin`, the suite (a static program) its own probe.
+    pub fn guest() -> Result<Tools, String> {
+        let me = std::env::current_exe().map_err(|e| format!("the suite's own path: {e}"))?;
+        Ok(Tools {
             bin_dir: "/bin".into(),
-            probe: "/init".into(),
-            probe_needs: vec!["/init".into()],
+            probe: me.clone(),
+            probe_needs: vec![me],
             required: true,
-        }
+        })
     }
 
     /// The path of program `name`, if it is there.

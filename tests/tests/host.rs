@@ -16,9 +16,9 @@ const MAY_SKIP: &[(&str, &str)] = &[
 
 #[test]
 fn conformance_on_the_host_kernel() {
-    // The command-line cases run `landlocked-init` (the probe), and the `landlocked` and
+    // The command-line cases run `landlocked-conformance` (the probe), and the `landlocked` and
     // `landlocked-sandboxer` that `cargo test --workspace` builds beside it.
-    let probe = std::path::Path::new(env!("CARGO_BIN_EXE_landlocked-init"));
+    let probe = std::path::Path::new(env!("CARGO_BIN_EXE_landlocked-conformance"));
     landlocked_conformance::tools::set(landlocked_conformance::tools::Tools::host(probe));
     let kernel = Kernel::probe();
     assert!(kernel.support.abi().is_some(), "the host suite needs Landlock: {}", kernel.support);

@@ -16,7 +16,7 @@ mod vmtest;
 use std::process::ExitCode;
 
 // The kernels, their cache and the archive they come from: the landlocked-vm crate's.
-use landlocked_vm::{apt, cache, cpio, kernels, sources};
+use landlocked_vm::{apt, cache, kernels, sources};
 
 const HELP: &str = "\
 usage: cargo xtask <command>

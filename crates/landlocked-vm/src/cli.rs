@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use landlocked_vm::kernels::Arch;
-use landlocked_vm::run::RunOptions;
+use landlocked_vm::qemu::Accel;
+use landlocked_vm::run::{RunOptions, With};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,6 +73,12 @@ impl From<ArchArg> for Arch {
     }
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AccelArg {
+    Tcg,
+    Kvm,
+}
+
 #[derive(Args, Debug)]
 pub struct Common {
     /// Added to the kernel command line of every kernel booted
@@ -83,12 +90,21 @@ pub struct Common {
     /// The guest's memory, in MiB
     #[arg(long = "mem", value_name = "M", default_value_t = 512, value_parser = clap::value_parser!(u32).range(64..))]
     pub memory_mib: u32,
-    /// Another file the program needs, at the same path (a dynamic program with its libraries)
-    #[arg(long, value_name = "PATH")]
-    pub with: Vec<PathBuf>,
+    /// Another file or directory the program needs, at the same path, or HOST at GUEST (a
+    /// dynamic program of the guest's architecture with its libraries)
+    #[arg(long, value_name = "PATH|HOST:GUEST")]
+    pub with: Vec<OsString>,
     /// The guest's /init for a guest of another architecture: landlocked-vm built static for it
     #[arg(long, value_name = "PATH", env = "LANDLOCKED_VM_INIT")]
     pub init: Option<PathBuf>,
+    /// Where a dynamic program of another architecture finds its interpreter and libraries
+    /// (default for aarch64 on x86_64: /usr/aarch64-linux-gnu, Debian's libc6-arm64-cross)
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
+    /// tcg, or kvm for a guest of the host's architecture, redone under TCG when the guest has
+    /// not reached /init after 20 s
+    #[arg(long, value_enum, default_value = "tcg")]
+    pub accel: AccelArg,
     /// A variable for the program
     #[arg(long, value_name = "NAME=VALUE", value_parser = name_value)]
     pub env: Vec<(OsString, OsString)>,
@@ -132,17 +148,23 @@ fn name_value(s: &str) -> Result<(OsString, OsString), String> {
 }
 
 impl Common {
-    pub fn options(self, kernel: Option<String>, arch: Option<Arch>) -> RunOptions {
-        RunOptions {
+    pub fn options(self, kernel: Option<String>, arch: Option<Arch>) -> Result<RunOptions, String> {
+        let with = self.with.iter().map(|w| With::parse(w)).collect::<Result<_, _>>()?;
+        Ok(RunOptions {
             kernel,
             arch,
             append: self.append,
             timeout: Duration::from_secs(self.timeout),
             memory_mib: self.memory_mib,
-            with: self.with,
+            accel: match self.accel {
+                AccelArg::Tcg => Accel::Tcg,
+                AccelArg::Kvm => Accel::Kvm,
+            },
+            with,
             init: self.init.filter(|p| !p.as_os_str().is_empty()),
+            sysroot: self.sysroot,
             env: self.env,
             command: self.command,
-        }
+        })
     }
 }

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => {
             let options = args.common.options(args.kernel, args.arch.map(Arch::from));
-            landlocked_vm::run::run(&options).map(return_status)
+            options.and_then(|o| landlocked_vm::run::run(&o)).map(return_status)
         }
         Command::Matrix(args) => {
             let arches = match args.arch.as_deref() {
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             );
             arches
                 .and_then(|arches| {
-                    let options = args.common.options(None, None);
+                    let options = args.common.options(None, None)?;
                     landlocked_vm::run::matrix::matrix(&args.kernel, arches, jobs, options)
                 })
                 .map(return_status)

@@ -90,3 +90,37 @@ pub fn qemu_args(
     args.extend(["-append".into(), append]);
     args
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::kernels::Source;
+
+    fn kernel(arch: Arch, cmdline: &str) -> Kernel {
+        Kernel {
+            name: "k".into(),
+            arch,
+            expect: None,
+            source: Source::Path(PathBuf::from("/k")),
+            cmdline: cmdline.into(),
+        }
+    }
+
+    #[test]
+    fn qemu_command_lines() {
+        let (img, rd) = (Path::new("/img"), Path::new("/rd.cpio"));
+        let k = kernel(Arch::X86_64, "lsm=yama");
+        let a = qemu_args(&k, img, rd, Accel::Tcg, 512).join(" ");
+        assert_eq!(
+            a,
+            "-M q35 -accel tcg -cpu max -m 512 -nodefaults -no-user-config -nographic -serial \
+             stdio -no-reboot -kernel /img -initrd /rd.cpio -append console=ttyS0 panic=-1 lsm=yama"
+        );
+        let k = kernel(Arch::Aarch64, "");
+        let a = qemu_args(&k, img, rd, Accel::Kvm, 512).join(" ");
+        assert!(a.starts_with("-M virt -accel kvm -cpu host "), "{a}");
+        assert!(a.ends_with("-append console=ttyAMA0 panic=-1"), "{a}");
+    }
+}

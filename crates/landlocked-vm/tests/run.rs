@@ -83,6 +83,54 @@ fn dynamic_and_static_programs_on_x86_64() {
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
         (Some(3), "arg given\n", "to stderr\n")
     );
+    // --with HOST:GUEST puts a directory where the program looks for it; the init has mounted
+    // securityfs and brought the loopback interface up (flags IFF_UP | IFF_LOOPBACK).
+    std::fs::create_dir_all(dir.join("data/sub")).unwrap();
+    std::fs::write(dir.join("data/sub/note"), "noted\n").unwrap();
+    let with = format!("{}:/srv/data", dir.join("data").display());
+    let r = vm(&[
+        "run",
+        "--kernel",
+        "debian-6.12",
+        "--with",
+        &with,
+        "--with",
+        "/bin/cat",
+        "--",
+        "/bin/sh",
+        "-c",
+        "cat /srv/data/sub/note /sys/kernel/security/lsm; echo; cat /sys/class/net/lo/flags",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert_eq!((lines[0], lines[2]), ("noted", "0x9"), "{}", r.stdout);
+    assert!(lines[1].split(',').any(|lsm| lsm == "landlock"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--accel kvm` runs the program under KVM where it works, and where a guest does not reach
+/// its init within the watchdog (these machines: KVM hangs in early boot), under TCG, saying so.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn kvm_is_tried_behind_a_watchdog() {
+    let dir = scratch("kvm");
+    let program = static_program(&dir);
+    let r = vm(&[
+        "run",
+        "--accel",
+        "kvm",
+        "--kernel",
+        "debian-6.12",
+        "--",
+        program.to_str().unwrap(),
+        "kvm",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (Some(3), "arg kvm\n"), "{}", r.stderr);
+    for line in r.stderr.lines().filter(|l| *l != "to stderr") {
+        assert!(line.ends_with("using TCG from now on"), "{}", r.stderr);
+    }
+    assert!(r.stderr.lines().any(|l| l == "to stderr"), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -90,6 +138,10 @@ fn dynamic_and_static_programs_on_x86_64() {
 fn what_goes_wrong_is_one_line_and_125() {
     for (args, said) in [
         (&["run", "--", "/nonexistent"][..], "/nonexistent: not found"),
+        (&["run", "--with", "/no/such", "--", "/bin/true"], "--with /no/such: No such file"),
+        (&["run", "--with", "/dev/null", "--", "/bin/true"], "not a regular file or a directory"),
+        (&["run", "--with", "/bin/true:/init", "--", "/bin/true"], "/init: not a path a file"),
+        (&["run", "--accel", "xen", "--", "/bin/true"], "invalid value 'xen' for '--accel"),
         (&["run", "--kernel", "debian-9", "--", "/bin/sh"], "no kernel `debian-9`"),
         (&["run", "--timeout", "x", "--", "/bin/sh"], "invalid value 'x' for '--timeout <S>'"),
         (

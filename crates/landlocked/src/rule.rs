@@ -57,6 +57,7 @@ pub enum Grant {
 impl Grant {
     /// The grant with a descriptor named by the path it leads to now (`/proc/self/fd`); `None`
     /// for a descriptor that could not be opened or named.
+    #[cfg(feature = "trace")]
     pub(crate) fn by_path(&self) -> Option<Grant> {
         match self {
             Grant::Fd { fd, access } => {

@@ -1,22 +1,24 @@
-//! `cargo xtask vmtest`: the conformance suite on real kernels. Builds the static guest
-//! binaries, packs them into an initramfs, boots each kernel of the manifest under QEMU with
-//! `landlocked-init` as `/init`, reads the protocol lines off the serial console and checks them
-//! against what the manifest says the kernel must report.
+//! `cargo xtask vmtest`: the conformance suite on real kernels, through `landlocked-vm`. Builds
+//! the static guest programs, boots each kernel of the manifest with the suite as the program
+//! `landlocked-vm` runs (a few at a time, KVM tried first where asked), reads the protocol lines
+//! off the suite's output and checks them against what the manifest says the kernel must report.
 
+use std::fmt::Write as _;
+use std::fs;
 use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
-mod initramfs;
-mod qemu;
+mod guest;
 mod render;
-mod schedule;
 
-use crate::kernels::{self, Arch, Fetch};
+use crate::kernels::{self, Arch, Fetch, Kernel};
+use crate::protocol::{Ending, Report, problems};
 use crate::run::project_root;
 
-pub use qemu::{Accel, Outcome};
-use qemu::{BootJob, check_qemu};
+pub use landlocked_vm::qemu::Accel;
+use landlocked_vm::qemu::check_qemu;
+use landlocked_vm::run::{Booted, Output, boot, parallel, write_initramfs};
 use render::render;
 
 /// How long a boot may take, in seconds, unless `--timeout` says otherwise.
@@ -25,8 +27,9 @@ const DEFAULT_TIMEOUT: u64 = 120;
 const HELP: &str = "\
 usage: cargo xtask vmtest [--arch x86_64|aarch64|all] [--kernel NAME|PATH]... [options]
 
-Boots each kernel under QEMU with the conformance suite as /init and checks every case and the
-Landlock support the kernel reports against the manifest (`cargo xtask kernels list`). Without
+Runs the conformance suite on each kernel under QEMU through landlocked-vm and checks every
+case and the Landlock support the kernel reports against the manifest (`cargo xtask kernels
+list`). Without
 --kernel, every kernel of the selected architectures (default: all) runs. Missing images are
 fetched into the cache.
 
@@ -38,6 +41,7 @@ options:
   --jobs N           boots at a time (default: the number of CPUs)
   --accel tcg|kvm    tcg (default), or kvm for guests of the host's architecture, redone under
                      TCG if the guest has not reached /init after 20 s
+  --cases PREFIX     only the cases whose names start with PREFIX
 ";
 
 /// What the command line asked for.
@@ -55,6 +59,8 @@ pub struct Options {
     pub jobs: usize,
     /// `--accel`.
     pub accel: Accel,
+    /// `--cases`.
+    pub filter: Option<String>,
 }
 
 impl Default for Options {
@@ -66,6 +72,7 @@ impl Default for Options {
             timeout: Duration::from_secs(DEFAULT_TIMEOUT),
             jobs: thread::available_parallelism().map_or(2, |n| n.get()),
             accel: Accel::Tcg,
+            filter: None,
         }
     }
 }
@@ -109,6 +116,7 @@ pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                     other => return Err(format!("--accel takes tcg or kvm, got `{other}`")),
                 }
             }
+            "--cases" => opts.filter = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}`\n\n{HELP}")),
         }
@@ -127,6 +135,25 @@ pub fn command(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// One finished boot.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The kernel booted.
+    pub kernel: Kernel,
+    /// The package or file its image came from.
+    pub origin: String,
+    /// What the suite said.
+    pub report: Report,
+    /// Wall time of the boot.
+    pub elapsed: Duration,
+    /// `tcg` or `kvm`.
+    pub accel: Accel,
+    /// Everything wrong; empty when it passed.
+    pub problems: Vec<String>,
+    /// The last lines of the console and the suite's output, shown when it failed.
+    pub tail: Vec<String>,
+}
+
 /// Runs the matrix `opts` selects; an error when anything failed or is missing.
 pub fn vmtest(opts: &Options) -> Result<(), String> {
     let started = Instant::now();
@@ -141,24 +168,37 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
     for kernel in &kernels {
         images.push(kernel.image(Fetch::IfMissing)?);
     }
-    let initramfs = initramfs::build_initramfs(&arches)?;
+    guest::build(&arches)?;
+    let mut initrds = Vec::new();
+    for &arch in &arches {
+        let options = guest::options(arch, opts);
+        initrds.push((arch, write_initramfs(&options, arch, "vmtest")?, options));
+    }
+    fs::create_dir_all(logs_dir()).map_err(|e| format!("{}: {e}", logs_dir().display()))?;
     eprintln!(
         "xtask: booting {} kernel(s), {} at a time, {} s timeout each",
         kernels.len(),
         opts.jobs.min(kernels.len()),
         opts.timeout.as_secs()
     );
-    let boots: Vec<BootJob> = kernels
-        .into_iter()
-        .zip(images)
-        .map(|(kernel, image)| BootJob {
-            initrd: initramfs[&kernel.arch].clone(),
-            image: image.path,
-            origin: image.origin,
-            kernel,
-        })
-        .collect();
-    let outcomes = schedule::run_parallel(&boots, opts)?;
+    let outcomes = parallel(kernels.len(), opts.jobs, |i| {
+        let kernel = &kernels[i];
+        let (_, initrd, options) = initrds.iter().find(|(a, ..)| *a == kernel.arch).expect("made");
+        let booted = boot(kernel, &images[i].path, initrd, options, Output::Capture);
+        let outcome = judge(kernel, &images[i].origin, &booted);
+        let verdict = if outcome.problems.is_empty() { "ok" } else { "FAILED" };
+        let landlock = outcome.report.summary.as_ref().map(|s| s.landlock());
+        eprintln!(
+            "xtask: {} {verdict} ({}) in {:.1} s",
+            kernel.id(),
+            landlock.as_deref().unwrap_or("no summary"),
+            outcome.elapsed.as_secs_f64()
+        );
+        outcome
+    });
+    for (_, initrd, _) in &initrds {
+        let _ = fs::remove_file(initrd);
+    }
     print!("{}", render(&outcomes));
     let failed = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
     let wall = started.elapsed().as_secs_f64();
@@ -171,6 +211,58 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
     }
     eprintln!("xtask: vmtest passed on {} kernel(s) in {wall:.0} s", outcomes.len());
     Ok(())
+}
+
+/// The verdict on one boot, its console kept in the logs.
+fn judge(kernel: &Kernel, origin: &str, booted: &Booted) -> Outcome {
+    let stdout = String::from_utf8_lossy(&booted.stdout);
+    let stderr = String::from_utf8_lossy(&booted.stderr);
+    let mut report = Report::default();
+    for line in stdout.lines() {
+        report.line(line);
+    }
+    let ending = match &booted.status {
+        Ok(code) => Ending::Exited(*code),
+        Err(why) => Ending::Guest(why.clone()),
+    };
+    let mut problems = problems(&report, &ending, kernel.expect);
+    let log = logs_dir().join(format!("{}-{}.log", kernel.arch, sanitize(&kernel.name)));
+    if !problems.is_empty() {
+        if let Some(said) = booted.qemu_stderr.trim().lines().last() {
+            problems.push(format!("QEMU said: {said}"));
+        }
+        problems.push(format!("console: {}", log.display()));
+    }
+    let mut text =
+        format!("$ {} {}\n", landlocked_vm::qemu::qemu_binary(kernel.arch), booted.qemu.join(" "));
+    let mut tail = Vec::new();
+    for (title, lines) in [
+        ("the console", booted.console.join("\n")),
+        ("the suite's stdout", stdout.into_owned()),
+        ("the suite's stderr", stderr.into_owned()),
+        ("QEMU's stderr", booted.qemu_stderr.clone()),
+    ] {
+        if !lines.trim().is_empty() {
+            let _ = writeln!(text, "--- {title} ---\n{}", lines.trim_end());
+            tail.extend(lines.lines().map(str::to_string));
+        }
+    }
+    let _ = fs::write(&log, text);
+    Outcome {
+        kernel: kernel.clone(),
+        origin: origin.to_string(),
+        report,
+        elapsed: booted.elapsed,
+        accel: booted.accel,
+        problems,
+        tail: tail[tail.len().saturating_sub(15)..].to_vec(),
+    }
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .collect()
 }
 
 /// Where cargo puts what it builds: `$CARGO_TARGET_DIR` (relative to the project root, where
@@ -190,14 +282,8 @@ pub(super) fn logs_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use super::initramfs::{AGENTS, initramfs};
     use super::*;
-    use crate::kernels::Kernel;
     use crate::kernels::{Expect, Source};
-    use crate::protocol::{Ending, Report, problems};
-    use landlocked_vm::qemu::qemu_args;
 
     fn kernel(name: &str, arch: Arch, expect: Option<Expect>, cmdline: &str) -> Kernel {
         Kernel {
@@ -228,43 +314,22 @@ mod tests {
     }
 
     #[test]
-    fn qemu_command_lines() {
-        let (img, rd) = (Path::new("/img"), Path::new("/rd.cpio"));
-        let k = kernel("k", Arch::X86_64, None, "lsm=yama");
-        let a = qemu_args(&k, img, rd, Accel::Tcg, 512).join(" ");
+    fn the_suite_runs_with_its_programs_at_their_paths() {
+        let opts = Options { filter: Some("fs.".into()), ..Options::default() };
+        let o = guest::options(Arch::Aarch64, &opts);
+        let release = target_dir().join("aarch64-unknown-linux-musl/release");
+        assert_eq!(o.init, Some(release.join("landlocked-vm")));
         assert_eq!(
-            a,
-            "-M q35 -accel tcg -cpu max -m 512 -nodefaults -no-user-config -nographic -serial \
-             stdio -no-reboot -kernel /img -initrd /rd.cpio -append console=ttyS0 panic=-1 lsm=yama"
+            o.command,
+            [
+                release.join("landlocked-conformance").into_os_string(),
+                "--guest".into(),
+                "fs.".into()
+            ]
         );
-        let k = kernel("k", Arch::Aarch64, None, "");
-        let a = qemu_args(&k, img, rd, Accel::Kvm, 512).join(" ");
-        assert!(a.starts_with("-M virt -accel kvm -cpu host "), "{a}");
-        assert!(a.ends_with("-append console=ttyAMA0 panic=-1"), "{a}");
-    }
-
-    #[test]
-    fn initramfs_holds_console_init_and_dirs() {
-        let bytes = initramfs(&[("init", b"x".to_vec()), ("bin/tool/sub", b"y".to_vec())]);
-        let text = String::from_utf8_lossy(&bytes);
-        for name in [
-            "dev\0",
-            "proc\0",
-            "sys\0",
-            "tmp\0",
-            "bin\0",
-            "bin/tool\0",
-            "dev/console\0",
-            "init\0",
-            "bin/tool/sub\0",
-            "TRAILER!!!\0",
-        ] {
-            assert!(text.contains(name), "{name:?} missing");
-        }
-        // Directories come before what they hold.
-        assert!(text.find("bin/tool\0").unwrap() < text.find("bin/tool/sub\0").unwrap());
-        assert!(text.find("dev\0").unwrap() < text.find("dev/console\0").unwrap());
-        assert!(AGENTS.iter().any(|a| a.path == "init"), "the suite is /init");
+        let at: Vec<_> = o.with.iter().map(|w| w.guest.display().to_string()).collect();
+        assert_eq!(at, ["/bin/landlocked", "/bin/landlocked-sandboxer"]);
+        assert_eq!((o.arch, o.timeout), (Some(Arch::Aarch64), opts.timeout));
     }
 
     #[test]
@@ -287,18 +352,18 @@ mod tests {
             "debian-6.12",
             Some(Expect::Abi(6)),
             &[
-                "landlocked-init: kernel 6.12.57+deb13-amd64 landlock available",
+                "landlocked-conformance: kernel 6.12.57+deb13-amd64 landlock available",
                 "landlocked-case fs.read pass",
                 "landlocked-case net.bind skip no network rules before ABI 4",
                 "landlocked-summary support=available abi=6 pass=1 fail=0 skip=1",
             ],
-            Ending::Exited(Some(0)),
+            Ending::Exited(0),
         );
         let bad = outcome(
             "debian-7.3",
             Some(Expect::Abi(11)),
             &["[ 9.0] Booting", "landlocked-case fs.read fail EACCES expected"],
-            Ending::TimedOut(120),
+            Ending::Guest("timed out after 120 s (--timeout)".into()),
         );
         let table = render(&[ok, bad]);
         assert!(table.contains(" 1  x86_64   debian-6.12           6.12.57+deb13-amd64       abi 6        abi 6           1    0    1    3.2s  ok\n"), "{table}");
@@ -307,13 +372,13 @@ mod tests {
             table.contains("\ncase        1    2\nfs.read  pass FAIL\nnet.bind skip    -\n"),
             "{table}"
         );
-        assert!(table.contains("  - timed out after 120 s\n"), "{table}");
+        assert!(table.contains("  - timed out after 120 s (--timeout)\n"), "{table}");
         assert!(table.contains("    | [ 9.0] Booting\n"), "{table}");
         let empty = render(&[outcome(
             "debian-5.10",
             Some(Expect::NotBuilt),
             &["landlocked-summary support=not-built abi=none pass=0 fail=0 skip=0"],
-            Ending::Exited(Some(0)),
+            Ending::Exited(0),
         )]);
         assert!(empty.contains("not-built    not-built"), "{empty}");
         assert!(empty.contains("no case lines"), "{empty}");

@@ -1,6 +1,7 @@
 //! The guest's `/init` for `landlocked-vm run`: this very program, started as PID 1. It mounts
-//! what a test needs (proc, sys, dev; `/tmp` is the initramfs's own, in memory and writable,
-//! where a program from the host's `/tmp` already is), runs the program the initramfs holds with its
+//! what a test needs (proc, sys, dev, securityfs where there is one; `/tmp` is the initramfs's
+//! own, in memory and writable, where a program from the host's `/tmp` already is), brings the
+//! loopback interface up, runs the program the initramfs holds with its
 //! arguments and environment, sends its output and exit status over the console as frames,
 //! and powers the machine off.
 
@@ -18,6 +19,8 @@ use super::console::Frame;
 pub const ARGV: &str = "landlocked-vm/argv";
 /// See [`ARGV`].
 pub const ENV: &str = "landlocked-vm/env";
+/// The directory of [`ARGV`] and [`ENV`], the host's and no file's of `--with`.
+pub const DIR: &str = "landlocked-vm";
 
 fn mount(source: &str, target: &str, fstype: &str) -> Result<(), String> {
     let _ = std::fs::create_dir_all(target);
@@ -39,6 +42,29 @@ fn strings(path: &str) -> Vec<OsString> {
         .filter(|s| !s.is_empty())
         .map(|s| OsString::from_vec(s.to_vec()))
         .collect()
+}
+
+/// Brings `lo` up; a kernel without IPv4 or the interface has nothing to bring up.
+fn loopback_up() {
+    // SAFETY: a plain socket for interface ioctls, closed by the OwnedFd.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: `fd` is a fresh descriptor of this process's own.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: an all-zero ifreq is valid.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in ifr.ifr_name.iter_mut().zip(b"lo") {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: `ifr` is a valid ifreq naming "lo"; the ioctls read and write its flags.
+    unsafe {
+        if libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS as libc::Ioctl, &mut ifr) == 0 {
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS as libc::Ioctl, &ifr);
+        }
+    }
 }
 
 fn say(frame: &Frame) {
@@ -69,6 +95,10 @@ pub fn main() -> ! {
             power_off();
         }
     }
+    // What a Landlock test may look at, where the kernel has it: the LSM list, and the
+    // loopback interface for network rules on 127.0.0.1.
+    let _ = mount("securityfs", "/sys/kernel/security", "securityfs");
+    loopback_up();
     let support = landlocked::Kernel::probe().support;
     say(&Frame::Landlock(match support {
         landlocked::Support::Available { version, .. } => format!("abi {version}"),

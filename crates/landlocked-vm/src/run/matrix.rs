@@ -2,9 +2,6 @@
 //! a few boots at a time, and a table of kernel, reported Landlock support, exit status and
 //! time.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use super::{Booted, Output, RunOptions, boot, write_initramfs};
 use crate::kernels::{self, Arch, Fetch};
 use crate::qemu;
@@ -18,7 +15,10 @@ pub fn matrix(
     jobs: usize,
     options: RunOptions,
 ) -> Result<i32, String> {
-    let arches = arches.unwrap_or_else(|| super::host_arch().into_iter().collect());
+    let arches = match arches {
+        Some(arches) => arches,
+        None => vec![super::guest_arch(&options)?],
+    };
     let kernels = kernels::select(names, &arches, &options.append)?;
     let mut images = Vec::new();
     for kernel in &kernels {
@@ -32,25 +32,11 @@ pub fn matrix(
             initrds.push((arch, write_initramfs(&options, arch, "matrix")));
         }
     }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Booted>>> =
-        Mutex::new((0..kernels.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(kernels.len()) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(kernel) = kernels.get(i) else { break };
-                    let initrd = &initrds.iter().find(|(a, _)| *a == kernel.arch).expect("made").1;
-                    let booted = match initrd {
-                        Ok(initrd) => {
-                            boot(kernel, &images[i].path, initrd, &options, Output::Capture)
-                        }
-                        Err(e) => failed(e.clone()),
-                    };
-                    results.lock().expect("not poisoned")[i] = Some(booted);
-                }
-            });
+    let results = super::parallel(kernels.len(), jobs, |i| {
+        let kernel = &kernels[i];
+        match &initrds.iter().find(|(a, _)| *a == kernel.arch).expect("made").1 {
+            Ok(initrd) => boot(kernel, &images[i].path, initrd, &options, Output::Capture),
+            Err(e) => Booted::failed(e.clone()),
         }
     });
     for (_, initrd) in &initrds {
@@ -58,8 +44,6 @@ pub fn matrix(
             let _ = std::fs::remove_file(path);
         }
     }
-    let results: Vec<Booted> =
-        results.into_inner().expect("not poisoned").into_iter().map(|r| r.expect("ran")).collect();
     println!(
         "{:<8} {:<22} {:<12} {:>6} {:<10} {:>7}",
         "arch", "kernel", "landlock", "page", "status", "time"
@@ -72,13 +56,14 @@ pub fn matrix(
         };
         let page = booted.page_size.map_or("?".into(), |p| format!("{}k", p / 1024));
         println!(
-            "{:<8} {:<22} {:<12} {:>6} {:<10} {:>6.1}s",
+            "{:<8} {:<22} {:<12} {:>6} {:<10} {:>6.1}s{}",
             kernel.arch,
             kernel.name,
             booted.landlock.as_deref().unwrap_or("?"),
             page,
             status,
-            booted.elapsed.as_secs_f64()
+            booted.elapsed.as_secs_f64(),
+            if booted.accel == qemu::Accel::Kvm { " kvm" } else { "" }
         );
         match &booted.status {
             Ok(0) => {}
@@ -94,15 +79,4 @@ pub fn matrix(
         eprintln!("landlocked-vm: {failure}");
     }
     Ok(if failures.is_empty() { 0 } else { 1 })
-}
-
-fn failed(why: String) -> Booted {
-    Booted {
-        status: Err(why),
-        landlock: None,
-        page_size: None,
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-    }
 }

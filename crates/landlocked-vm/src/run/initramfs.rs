@@ -1,0 +1,369 @@
+//! The guest's initramfs for `run`: `/init` (this executable for a guest of the host's
+//! architecture, with its loader and libraries; for another architecture a static build of it
+//! given by `--init`), the program at its own path with its ELF interpreter and libraries
+//! (found by the reader behind `landlocked run --ldd`) and `/etc/ld.so.cache`, the files of
+//! `--with`, and the command line.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::{RunOptions, host_arch, init};
+use crate::cpio;
+use crate::kernels::Arch;
+
+/// A file (or a directory, with what it holds) `--with` adds: `host` at `guest` in the guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct With {
+    pub host: PathBuf,
+    pub guest: PathBuf,
+}
+
+impl With {
+    /// `PATH` (at the same absolute path in the guest) or `HOST:GUEST` (`GUEST` absolute). A
+    /// value naming an existing file is always a `PATH`, colons and all.
+    pub fn parse(value: &OsStr) -> Result<With, String> {
+        let path = Path::new(value);
+        let same = |p: &Path| in_guest(p).map(|guest| With { host: p.to_path_buf(), guest });
+        if value.is_empty() {
+            return Err("--with takes PATH or HOST:GUEST, got an empty value".into());
+        }
+        if path.symlink_metadata().is_ok() {
+            return same(path);
+        }
+        let bytes = value.as_bytes();
+        match bytes.iter().rposition(|&b| b == b':') {
+            Some(colon) if bytes.get(colon + 1) == Some(&b'/') && colon > 0 => Ok(With {
+                host: PathBuf::from(OsStr::from_bytes(&bytes[..colon])),
+                guest: in_guest(Path::new(OsStr::from_bytes(&bytes[colon + 1..])))?,
+            }),
+            Some(colon) if colon > 0 => Err(format!(
+                "--with {}: the guest's path after `:` must be absolute",
+                path.display()
+            )),
+            _ => same(path),
+        }
+    }
+}
+
+/// A program's path: as given when it names one, else found in `PATH`.
+pub(crate) fn find_program(name: &OsStr) -> Result<PathBuf, String> {
+    let path = Path::new(name);
+    if name.as_bytes().contains(&b'/') {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(format!("{}: not found", path.display()))
+        };
+    }
+    let dirs = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&dirs)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{}: not found in PATH", path.display()))
+}
+
+/// The ELF machine of `path`, and whether it has an interpreter (is dynamic).
+pub(crate) fn elf_kind(path: &Path) -> Result<(Arch, bool), String> {
+    use object::Object;
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = object::File::parse(&*data)
+        .map_err(|e| format!("{}: not an ELF program: {e}", path.display()))?;
+    let arch = match file.architecture() {
+        object::Architecture::X86_64 => Arch::X86_64,
+        object::Architecture::Aarch64 => Arch::Aarch64,
+        other => {
+            return Err(format!(
+                "{}: a program for {other:?}, not x86_64 or aarch64",
+                path.display()
+            ));
+        }
+    };
+    let dynamic = landlocked::loader::interpreter(path).is_some();
+    Ok((arch, dynamic))
+}
+
+/// `path` and what it needs to start (interpreter, libraries), each at the path it is found at.
+fn with_libraries(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+    let found = landlocked::loader::resolve(path, &landlocked::loader::Environment::default())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some((name, by)) = found.not_found.first() {
+        return Err(format!(
+            "{}: needs {} which is found nowhere",
+            by.display(),
+            name.to_string_lossy()
+        ));
+    }
+    for p in found.paths() {
+        add(p, files)?;
+    }
+    Ok(())
+}
+
+/// Where the file at `path` is in the guest: the same absolute path, `.` and `..` taken away
+/// by its letters (the guest's directories are the initramfs's, not the host's links).
+fn in_guest(path: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = PathBuf::from("/");
+    for part in absolute.components() {
+        match part {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+fn add(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+    add_at(path, &in_guest(path)?, files)
+}
+
+/// `guest` as a path a file of the user's may have: not `/init` nor this crate's own files.
+fn given_at(guest: &Path) -> Result<PathBuf, String> {
+    let guest = in_guest(guest)?;
+    if guest == Path::new("/init") || guest.starts_with(Path::new("/").join(init::DIR)) {
+        return Err(format!("{}: not a path a file can be given in the guest", guest.display()));
+    }
+    Ok(guest)
+}
+
+fn add_at(host: &Path, guest: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+    let guest = &given_at(guest)?;
+    if files.iter().any(|(p, _)| p == guest) {
+        return Ok(());
+    }
+    let data = std::fs::read(host).map_err(|e| format!("{}: {e}", host.display()))?;
+    files.push((guest.to_path_buf(), data));
+    Ok(())
+}
+
+/// How deep `--with DIR` goes: deeper is a symbolic link loop.
+const WITH_DEPTH: usize = 32;
+
+/// A file of `--with` at its guest path (a dynamic program of the guest's architecture with its
+/// libraries), or a directory's files.
+fn add_with(
+    with: &With,
+    arch: Arch,
+    depth: usize,
+    files: &mut Vec<(PathBuf, Vec<u8>)>,
+) -> Result<(), String> {
+    let host = &with.host;
+    let meta = std::fs::metadata(host).map_err(|e| format!("--with {}: {e}", host.display()))?;
+    if meta.is_dir() {
+        if depth >= WITH_DEPTH {
+            return Err(format!("--with {}: more than {WITH_DEPTH} levels deep", host.display()));
+        }
+        let mut names: Vec<OsString> = std::fs::read_dir(host)
+            .and_then(|d| d.map(|e| e.map(|e| e.file_name())).collect())
+            .map_err(|e| format!("--with {}: {e}", host.display()))?;
+        names.sort();
+        for name in names {
+            let inner = With { host: host.join(&name), guest: with.guest.join(&name) };
+            add_with(&inner, arch, depth + 1, files)?;
+        }
+        return Ok(());
+    }
+    if !meta.is_file() {
+        return Err(format!("--with {}: not a regular file or a directory", host.display()));
+    }
+    if Some(arch) == host_arch() && elf_kind(host).is_ok_and(|(_, dynamic)| dynamic) {
+        // A dynamic program comes with its libraries, as PROGRAM does; itself at its guest path.
+        let absolute = in_guest(host)?;
+        let mut needed = Vec::new();
+        with_libraries(host, &mut needed)?;
+        for (path, data) in needed {
+            let path = given_at(if path == absolute { &with.guest } else { &path })?;
+            if !files.iter().any(|(p, _)| *p == path) {
+                files.push((path, data));
+            }
+        }
+        return Ok(());
+    }
+    add_at(host, &with.guest, files)
+}
+
+/// The initramfs for `command` on `arch`.
+fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
+    let program = find_program(&o.command[0])?;
+    let (program_arch, dynamic) = elf_kind(&program)?;
+    if program_arch != arch {
+        return Err(format!(
+            "{}: a program for {program_arch}, the guest is {arch}",
+            program.display()
+        ));
+    }
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if dynamic {
+        if Some(arch) != host_arch() {
+            return Err(format!(
+                "{}: a dynamic program for {arch}: only static ones for another architecture than the host's",
+                program.display()
+            ));
+        }
+        with_libraries(&program, &mut files)?;
+        if Path::new("/etc/ld.so.cache").is_file() {
+            add(Path::new("/etc/ld.so.cache"), &mut files)?;
+        }
+    } else {
+        add(&program, &mut files)?;
+    }
+    for extra in &o.with {
+        add_with(extra, arch, 0, &mut files)?;
+    }
+    // The guest's /init: this program for the host's architecture, else a static build.
+    let mut init_files = Vec::new();
+    let init = match (&o.init, Some(arch) == host_arch()) {
+        (Some(init), _) => {
+            let (init_arch, init_dynamic) = elf_kind(init)?;
+            if init_arch != arch || init_dynamic {
+                return Err(format!("--init {}: not a static program for {arch}", init.display()));
+            }
+            std::fs::read(init).map_err(|e| format!("--init {}: {e}", init.display()))?
+        }
+        (None, true) => {
+            let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+            if elf_kind(&me)?.1 {
+                with_libraries(&me, &mut init_files)?;
+                init_files.retain(|(p, _)| *p != me);
+            }
+            std::fs::read(&me).map_err(|e| format!("{}: {e}", me.display()))?
+        }
+        (None, false) => {
+            return Err(format!(
+                "a guest of {arch} needs --init: landlocked-vm built static for it (landlocked-vm run --help)"
+            ));
+        }
+    };
+    files.extend(init_files);
+    let nul = |items: &mut dyn Iterator<Item = Vec<u8>>| {
+        let mut out = Vec::new();
+        for item in items {
+            out.extend(item);
+            out.push(0);
+        }
+        out
+    };
+    let mut argv = vec![in_guest(&program)?.into_os_string().into_encoded_bytes()];
+    argv.extend(o.command[1..].iter().map(|a| a.as_bytes().to_vec()));
+    let argv = nul(&mut argv.into_iter());
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("PATH".into(), "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()),
+        ("HOME".into(), "/root".into()),
+    ];
+    env.extend(std::env::vars_os().filter(|(k, _)| k.as_bytes().starts_with(b"RUST_")));
+    env.extend(o.env.iter().cloned());
+    let env = nul(&mut env.iter().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()));
+
+    let mut w = cpio::Writer::new();
+    let mut dirs: Vec<String> =
+        ["dev", "proc", "sys", "tmp", "root", init::DIR].iter().map(|d| d.to_string()).collect();
+    let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
+    for (path, _) in &files {
+        let mut parent = path.parent();
+        while let Some(p) = parent.filter(|p| p != &Path::new("/")) {
+            dirs.push(rel(p));
+            parent = p.parent();
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    for dir in &dirs {
+        w.dir(dir, 0o755);
+    }
+    w.char_device("dev/console", 0o600, 5, 1);
+    w.file("init", 0o755, &init);
+    for (path, data) in &files {
+        w.file(&rel(path), 0o755, data);
+    }
+    w.file(init::ARGV, 0o644, &argv);
+    w.file(init::ENV, 0o644, &env);
+    Ok(w.finish())
+}
+
+/// Writes the initramfs for `o` on `arch` into a file of this process's own.
+pub fn write_initramfs(o: &RunOptions, arch: Arch, tag: &str) -> Result<PathBuf, String> {
+    let rd = initramfs(o, arch)?;
+    let dir = std::env::temp_dir().join(format!("landlocked-vm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let initrd = dir.join(format!("{tag}-{arch}.cpio"));
+    std::fs::write(&initrd, rd).map_err(|e| format!("{}: {e}", initrd.display()))?;
+    Ok(initrd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_is_a_path_or_host_and_guest() {
+        let parse = |s: &str| With::parse(OsStr::new(s));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            parse("Cargo.toml").unwrap(),
+            With { host: "Cargo.toml".into(), guest: cwd.join("Cargo.toml") }
+        );
+        assert_eq!(
+            parse("/no/such:/bin/x").unwrap(),
+            With { host: "/no/such".into(), guest: "/bin/x".into() }
+        );
+        // The last colon before an absolute path splits.
+        assert_eq!(parse("a:b:/c").unwrap(), With { host: "a:b".into(), guest: "/c".into() });
+        assert!(parse("/no/such:bin/x").unwrap_err().contains("must be absolute"));
+        assert!(parse("").unwrap_err().contains("empty"));
+        // A file whose name holds `:/` is that file.
+        let dir = std::env::temp_dir().join(format!("llvm-with-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("x:")).unwrap();
+        std::fs::write(dir.join("x:/y"), "").unwrap();
+        let odd = dir.join("x:/y");
+        assert_eq!(parse(odd.to_str().unwrap()).unwrap().guest, odd);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn guest_paths_lose_dots_by_their_letters() {
+        assert_eq!(in_guest(Path::new("/a/./b/../c")).unwrap(), Path::new("/a/c"));
+        assert_eq!(in_guest(Path::new("/../../x")).unwrap(), Path::new("/x"));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(in_guest(Path::new("d/../e")).unwrap(), cwd.join("e"));
+    }
+
+    #[test]
+    fn with_cannot_replace_init() {
+        let mut files = Vec::new();
+        for guest in ["/init", "/landlocked-vm/argv", "/a/../init", "/../landlocked-vm/env"] {
+            let e = add_at(Path::new("/etc/hostname"), Path::new(guest), &mut files).unwrap_err();
+            assert!(e.contains("not a path a file can be given"), "{e}");
+        }
+        assert!(files.is_empty());
+    }
+
+    #[test]
+    fn with_a_directory_takes_its_files_and_refuses_a_fifo() {
+        let dir = std::env::temp_dir().join(format!("llvm-dir-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a"), "1").unwrap();
+        std::fs::write(dir.join("sub/b"), "2").unwrap();
+        let mut files = Vec::new();
+        let with = With { host: dir.clone(), guest: "/data".into() };
+        add_with(&with, Arch::X86_64, 0, &mut files).unwrap();
+        assert_eq!(
+            files,
+            [
+                (PathBuf::from("/data/a"), b"1".to_vec()),
+                (PathBuf::from("/data/sub/b"), b"2".to_vec())
+            ]
+        );
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = add_with(&With { host: fifo, guest: "/f".into() }, Arch::X86_64, 0, &mut files);
+        assert!(e.unwrap_err().contains("not a regular file or a directory"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
