@@ -1,6 +1,7 @@
 //! `landlocked-vm run` booting real kernels: a dynamic and a static program on x86_64, a
 //! static one on aarch64 (with this crate built static for it as the guest's init); the output
-//! of both streams and the exit status pass through; what goes wrong in the guest is 125.
+//! of both streams and the exit status pass through; what goes wrong in the guest is 125; cargo's
+//! runner on both architectures.
 //!
 //! The kernels come from the cache (fetched on first use, as `landlocked-vm kernels fetch`).
 
@@ -235,36 +236,64 @@ fn a_static_program_on_aarch64_with_a_static_init() {
     assert!(r.stderr.contains("needs --init"), "{}", r.stderr);
 }
 
+/// `cargo test --target TARGET --test abi -- the_kernel --nocapture` of `examples/abi-check`
+/// with `landlocked-vm run --kernel KERNEL --env LANDLOCK_EXPECTED_ABI=EXPECTED --` as the runner,
+/// `init` (if any) the guest's init through `$LANDLOCKED_VM_INIT`: exit status, stdout, stderr.
+fn abi_check(
+    target: &str,
+    kernel: &str,
+    expected: &str,
+    init: Option<&Path>,
+) -> (Option<i32>, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let runner = format!(
+        "{} run --kernel {kernel} --env LANDLOCK_EXPECTED_ABI={expected} --",
+        env!("CARGO_BIN_EXE_landlocked-vm")
+    );
+    let variable = format!("CARGO_TARGET_{}_RUNNER", target.to_uppercase().replace('-', "_"));
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root.join("examples/abi-check"))
+        .args(["test", "--locked", "-q", "--target", target])
+        .arg("--target-dir")
+        .arg(root.join("target/abi-check"))
+        .args(["--test", "abi", "--", "the_kernel", "--nocapture"])
+        .env(variable, runner);
+    if let Some(init) = init {
+        cmd.env("LANDLOCKED_VM_INIT", init);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stdout, stderr)
+}
+
 /// `cargo test --target x86_64-unknown-linux-musl` of `examples/abi-check` with landlocked-vm as
 /// the runner, on debian-6.1 (ABI 2), a filter and `--nocapture` passed through.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn cargo_test_runs_inside_the_vm_as_its_runner() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cargo_test = |expected: &str| {
-        let runner = format!(
-            "{} run --kernel debian-6.1 --env LANDLOCK_EXPECTED_ABI={expected} --",
-            env!("CARGO_BIN_EXE_landlocked-vm")
-        );
-        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .current_dir(root.join("examples/abi-check"))
-            .args(["test", "--locked", "-q", "--target", "x86_64-unknown-linux-musl"])
-            .arg("--target-dir")
-            .arg(root.join("target/abi-check"))
-            .args(["--test", "abi", "--", "the_kernel", "--nocapture"])
-            .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUNNER", runner)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        (out.status.code(), stdout, stderr)
-    };
-    let (code, stdout, stderr) = cargo_test("2");
+    let (code, stdout, stderr) = abi_check("x86_64-unknown-linux-musl", "debian-6.1", "2", None);
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("ABI seen: 2"), "--nocapture passes through: {stdout}");
     assert!(stdout.contains("1 passed; 0 failed") && stdout.contains("1 filtered out"), "{stdout}");
     // The same test fails where the kernel is not what it expects.
-    let (code, stdout, _) = cargo_test("6");
+    let (code, stdout, _) = abi_check("x86_64-unknown-linux-musl", "debian-6.1", "6", None);
+    assert_eq!(code, Some(101), "{stdout}");
+    assert!(stdout.contains("ABI seen: 2"), "{stdout}");
+}
+
+/// The same for `aarch64-unknown-linux-musl` (linked by rust-lld, the repository's cargo
+/// configuration), the guest's architecture taken from the test binary: ABI 11 on the 16 KiB
+/// page kernel, and a wrong expectation fails there too.
+#[test]
+fn cargo_test_runs_inside_an_aarch64_vm_as_its_runner() {
+    let init = aarch64_init();
+    let target = "aarch64-unknown-linux-musl";
+    let (code, stdout, stderr) = abi_check(target, "debian-7.3-16k", "11", Some(&init));
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("ABI seen: 11"), "--nocapture passes through: {stdout}");
+    assert!(stdout.contains("1 passed; 0 failed") && stdout.contains("1 filtered out"), "{stdout}");
+    let (code, stdout, _) = abi_check(target, "debian-6.1", "11", Some(&init));
     assert_eq!(code, Some(101), "{stdout}");
     assert!(stdout.contains("ABI seen: 2"), "{stdout}");
 }
