@@ -4,10 +4,15 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use landlocked_vm::kernels::Arch;
-use landlocked_vm::qemu::Accel;
-use landlocked_vm::run::{RunOptions, With};
+use crate::kernels::Arch;
+use crate::qemu::Accel;
+use crate::run::{RunOptions, With};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// The command line's declaration, for its man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
 
 #[derive(Parser, Debug)]
 #[command(

@@ -2,11 +2,13 @@
 //! every suite that matters, and kernels built from source with a minimal Landlock
 //! configuration), fetched and cached outside any checkout, and the newc initramfs writer.
 //!
-//! `cargo xtask vmtest` boots them with the conformance suite; `landlocked-vm kernels` lists,
-//! fetches and builds them.
+//! [`run`] boots any program on them (`landlocked-vm run`, `matrix`; `cargo xtask vmtest` runs
+//! the conformance suite so); `landlocked-vm kernels` lists, fetches and builds them. [`cli`]
+//! declares the command line, for its man pages too.
 
 pub mod apt;
 pub mod cache;
+pub mod cli;
 pub mod cpio;
 pub mod kbuild;
 pub mod kernels;

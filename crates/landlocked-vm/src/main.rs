@@ -1,12 +1,10 @@
 //! `landlocked-vm`: any program on a kernel of the Landlock ABI matrix, and the kernels
 //! themselves, listed, fetched into the cache and built from source.
 
-mod cli;
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, Command};
+use landlocked_vm::cli::{Cli, Command};
 use landlocked_vm::kernels::Arch;
 
 fn main() -> ExitCode {
