@@ -98,23 +98,50 @@ pub(crate) fn open_regular(path: &Path, min_size: u64) -> Result<Opened, Error> 
         Err(e) if is_missing(&e) => return Ok(Opened::Missing),
         Err(e) => return Ok(Opened::Unreadable(e)),
     };
-    if !before.file_type().is_file() {
+    let before = Stat {
+        regular: before.file_type().is_file(),
+        len: before.len(),
+        dev: before.dev(),
+        ino: before.ino(),
+    };
+    open_checked(path, before, min_size, || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+    })
+}
+
+/// What `stat` said of a file before it is opened.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stat {
+    pub regular: bool,
+    pub len: u64,
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// The rest of [`open_regular`], for a file `before` describes, opened by `open` (without
+/// blocking or taking a terminal): a root's files are opened from their directory's descriptor.
+pub(crate) fn open_checked(
+    path: &Path,
+    before: Stat,
+    min_size: u64,
+    open: impl FnOnce() -> io::Result<File>,
+) -> Result<Opened, Error> {
+    if !before.regular {
         return Ok(Opened::NotRegular);
     }
-    if before.len() < min_size {
+    if before.len < min_size {
         return Ok(Opened::TooSmall);
     }
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-    {
+    let file = match open() {
         Ok(file) => file,
         Err(e) if is_missing(&e) => return Ok(Opened::Missing),
         Err(e) => return Ok(Opened::Unreadable(e)),
     };
     let after = file.metadata().map_err(|e| io_error(path, &e))?;
-    let same = after.ino() == before.ino() && after.dev() == before.dev();
+    let same = after.ino() == before.ino && after.dev() == before.dev;
     if !after.file_type().is_file() || !same || on_pseudo_filesystem(&file) {
         return Ok(Opened::NotRegular);
     }
@@ -133,7 +160,7 @@ fn on_pseudo_filesystem(file: &File) -> bool {
     PSEUDO_FILESYSTEMS.contains(&kind)
 }
 
-fn is_missing(e: &io::Error) -> bool {
+pub(crate) fn is_missing(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR))
 }
 

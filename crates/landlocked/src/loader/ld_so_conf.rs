@@ -1,9 +1,14 @@
 //! `/etc/ld.so.conf`: the directories `ldconfig` puts in the loader's cache, in order, with the
-//! files it includes.
+//! files it includes; and musl's path file, which takes its place for musl's loader. Both are the
+//! target's: their absolute paths are looked up in its [`Tree`].
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::Error;
+use super::elf::{self, Opened};
+use super::root::Tree;
 
 /// Includes nested deeper than this are a loop (`a.conf` including itself) or nonsense.
 const MAX_INCLUDE_DEPTH: usize = 8;
@@ -11,10 +16,21 @@ const MAX_INCLUDE_DEPTH: usize = 8;
 /// The directories of `file` and of the files it includes, in order. A missing file gives none
 /// (a system without `/etc/ld.so.conf` uses the default directories only); a file that is not
 /// UTF-8, an include loop and an unreadable file are errors naming it.
-pub(crate) fn directories(file: &Path) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn directories(tree: &Tree, file: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
-    read(file, 0, &mut out)?;
+    read(tree, file, 0, &mut out)?;
     Ok(out)
+}
+
+/// musl's `/etc/ld-musl-ARCH.path` (`file`): directories separated by newlines or colons.
+/// Absent, the default directories apply.
+pub(crate) fn musl_directories(tree: &Tree, file: &Path) -> Result<Vec<PathBuf>, Error> {
+    let Some(bytes) = read_config(tree, file)? else { return Ok(Vec::new()) };
+    Ok(bytes
+        .split(|&b| b == b'\n' || b == b':')
+        .filter(|d| d.starts_with(b"/"))
+        .filter_map(|d| tree.host(Path::new(OsStr::from_bytes(d))))
+        .collect())
 }
 
 /// Configuration files larger than this are not believed.
@@ -22,26 +38,26 @@ const MAX_CONFIG: u64 = 1 << 20;
 
 /// A configuration file's bytes, `None` if it does not exist. Read only if it is a regular file
 /// (an include naming a FIFO or /dev/zero can neither hang nor fill the memory).
-pub(crate) fn read_config(file: &Path) -> Result<Option<Vec<u8>>, Error> {
+fn read_config(tree: &Tree, file: &Path) -> Result<Option<Vec<u8>>, Error> {
     use std::io::Read;
-    let f = match super::elf::open_regular(file, 0)? {
-        super::elf::Opened::File(f) => f,
-        super::elf::Opened::Missing => return Ok(None),
-        super::elf::Opened::NotRegular | super::elf::Opened::TooSmall => {
+    let f = match tree.open_regular(file, 0)?.0 {
+        Opened::File(f) => f,
+        Opened::Missing => return Ok(None),
+        Opened::NotRegular | Opened::TooSmall => {
             return Err(Error::Io { path: file.to_path_buf(), error: "not a regular file".into() });
         }
-        super::elf::Opened::Unreadable(e) => return Err(super::elf::io_error(file, &e)),
+        Opened::Unreadable(e) => return Err(elf::io_error(file, &e)),
     };
     let mut bytes = Vec::new();
-    f.take(MAX_CONFIG + 1).read_to_end(&mut bytes).map_err(|e| super::elf::io_error(file, &e))?;
+    f.take(MAX_CONFIG + 1).read_to_end(&mut bytes).map_err(|e| elf::io_error(file, &e))?;
     if bytes.len() as u64 > MAX_CONFIG {
         return Err(Error::Io { path: file.to_path_buf(), error: "larger than 1 MiB".into() });
     }
     Ok(Some(bytes))
 }
 
-fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let Some(bytes) = read_config(file)? else { return Ok(()) };
+fn read(tree: &Tree, file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let Some(bytes) = read_config(tree, file)? else { return Ok(()) };
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
@@ -62,9 +78,14 @@ fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> 
                 });
             }
             for pattern in patterns.split_whitespace() {
-                let base = file.parent().unwrap_or(Path::new("/"));
-                for included in glob(&base.join(pattern)) {
-                    read(&included, depth + 1, out)?;
+                // An absolute pattern is the target's; a relative one is beside this file.
+                let pattern = if pattern.starts_with('/') {
+                    tree.host(Path::new(pattern))
+                } else {
+                    Some(file.parent().unwrap_or(Path::new("/")).join(pattern))
+                };
+                for included in pattern.iter().flat_map(|p| glob(tree, p)) {
+                    read(tree, &included, depth + 1, out)?;
                 }
             }
         } else if line.starts_with("hwcap") || line.is_empty() {
@@ -76,7 +97,7 @@ fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> 
             for dir in line.split([' ', '\t', ':', ',']).filter(|s| !s.is_empty()) {
                 let dir = dir.split('=').next().unwrap_or(dir);
                 if dir.starts_with('/') {
-                    out.push(PathBuf::from(dir));
+                    out.extend(tree.host(Path::new(dir)));
                 }
             }
         }
@@ -86,7 +107,7 @@ fn read(file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> 
 
 /// The entries matching a path whose last component may hold `*` wildcards, sorted (as
 /// `glob(3)` sorts them). Without a wildcard, the path itself.
-pub(crate) fn glob(pattern: &Path) -> Vec<PathBuf> {
+fn glob(tree: &Tree, pattern: &Path) -> Vec<PathBuf> {
     let Some(name) = pattern.file_name().and_then(|n| n.to_str()) else {
         return vec![pattern.to_path_buf()];
     };
@@ -95,12 +116,11 @@ pub(crate) fn glob(pattern: &Path) -> Vec<PathBuf> {
     }
     let dir = pattern.parent().unwrap_or(Path::new("/"));
     let parts: Vec<&str> = name.split('*').collect();
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut found: Vec<PathBuf> = tree
+        .read_dir(dir)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard(&parts, n)))
-        .map(|e| e.path())
+        .filter(|name| name.to_str().is_some_and(|n| wildcard(&parts, n)))
+        .map(|name| dir.join(name))
         .collect();
     found.sort();
     found
@@ -161,10 +181,10 @@ mod tests {
             "/first\ninclude conf.d/*.conf\n/last=libc6\nhwcap 0 x\n",
         )
         .unwrap();
-        let dirs = directories(&dir.join("ld.so.conf")).unwrap();
+        let dirs = directories(&Tree::default(), &dir.join("ld.so.conf")).unwrap();
         let dirs: Vec<&str> = dirs.iter().map(|d| d.to_str().unwrap()).collect();
         assert_eq!(dirs, ["/first", "/a", "/b1", "/b2", "/b3", "/last"]);
-        assert!(directories(&dir.join("absent.conf")).unwrap().is_empty());
+        assert!(directories(&Tree::default(), &dir.join("absent.conf")).unwrap().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -173,10 +193,10 @@ mod tests {
         let dir = scratch("loop");
         let conf = dir.join("ld.so.conf");
         std::fs::write(&conf, format!("include {}\n", conf.display())).unwrap();
-        let e = directories(&conf).unwrap_err().to_string();
+        let e = directories(&Tree::default(), &conf).unwrap_err().to_string();
         assert!(e.contains("ld.so.conf:1") && e.contains("deeper than 8"), "{e}");
         std::fs::write(&conf, b"/ok\n/caf\xe9\n").unwrap();
-        let e = directories(&conf).unwrap_err().to_string();
+        let e = directories(&Tree::default(), &conf).unwrap_err().to_string();
         assert!(e.contains("ld.so.conf:2") && e.contains("not UTF-8"), "{e}");
         // An include of a FIFO neither hangs nor is read.
         let fifo = dir.join("fifo.conf");
@@ -184,7 +204,7 @@ mod tests {
         // SAFETY: a valid C string.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
         std::fs::write(&conf, "include fifo.conf\n").unwrap();
-        let e = directories(&conf).unwrap_err().to_string();
+        let e = directories(&Tree::default(), &conf).unwrap_err().to_string();
         assert!(e.contains("fifo.conf: not a regular file"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

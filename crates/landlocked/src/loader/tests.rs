@@ -3,11 +3,18 @@
 
 use super::*;
 
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use object::elf::{EM_AARCH64, EM_X86_64, ET_DYN, ET_EXEC};
+
+use elf::Kind;
+use expand::{Expanded, expand_all, search_list};
+use machine::Target;
+
+mod root;
 
 const HOST: object::elf::Machine =
     if cfg!(target_arch = "aarch64") { EM_AARCH64 } else { EM_X86_64 };
@@ -193,15 +200,25 @@ fn resolve_env(
     env: Environment<'static>,
     env_programs: Vec<PathBuf>,
 ) -> Result<Found, Error> {
+    let config = Config {
+        ld_so_conf: "/nonexistent/ld.so.conf".into(),
+        etc: "/nonexistent".into(),
+        default_dirs: vec!["/nonexistent".into()],
+        env_programs,
+        ..Config::default()
+    };
+    resolve_timed(program, env, config)
+}
+
+/// [`resolve_with`] on a thread, failing the test rather than hanging.
+fn resolve_timed(
+    program: &Path,
+    env: Environment<'static>,
+    config: Config,
+) -> Result<Found, Error> {
     let program = program.to_path_buf();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let config = Config {
-            ld_so_conf: "/nonexistent/ld.so.conf".into(),
-            etc: "/nonexistent".into(),
-            default_dirs: vec!["/nonexistent".into()],
-            env_programs,
-        };
         let _ = tx.send(resolve_with(&program, &env, &config));
     });
     rx.recv_timeout(Duration::from_secs(20)).expect("the resolver hung")
@@ -605,7 +622,7 @@ fn the_loader_takes_one_variant_of_a_library() {
     // The v3 one where this CPU can use it (the v2 one is of another machine), else the plain
     // one: never both.
     let kind = Kind { is64: true, little: true, machine: HOST };
-    let v3 = hwcaps_subdirs(kind).contains(&"x86-64-v3");
+    let v3 = Target::new(None).hwcaps_subdirs(kind).contains(&"x86-64-v3");
     let want = if v3 { "lib/glibc-hwcaps/x86-64-v3/libh.so" } else { "lib/libh.so" };
     assert_eq!(&paths(&found)[2..], [d.0.join(want)]);
 }
@@ -671,19 +688,17 @@ fn this_test_binary() {
 
 #[test]
 fn dollar_tokens() {
-    let kind = Kind { is64: true, little: true, machine: EM_X86_64 };
     let dirs = expand_all(
         &[b"$ORIGIN/../${LIB}".to_vec(), b"/x/$PLATFORM".to_vec()],
         Path::new("/opt/app/bin"),
-        kind,
+        "lib/x86_64-linux-gnu",
+        "haswell",
     );
-    let lib =
-        if Path::new("/lib/x86_64-linux-gnu").is_dir() { "lib/x86_64-linux-gnu" } else { "lib64" };
     assert_eq!(
         dirs,
         [
-            PathBuf::from(format!("/opt/app/bin/../{lib}")),
-            PathBuf::from(format!("/x/{}", platform()))
+            Expanded { path: "/opt/app/bin/../lib/x86_64-linux-gnu".into(), from_origin: true },
+            Expanded { path: "/x/haswell".into(), from_origin: false },
         ]
     );
     // Empty entries are the working directory; more than 256 are not believed.
