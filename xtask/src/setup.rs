@@ -56,6 +56,8 @@ const NEEDS: &[Need] = &[
     pkg("libssl-dev"),
     pkg("xz-utils"),
     pkg("gcc-aarch64-linux-gnu"),
+    // landlocked-vm's tests: a dynamic aarch64 program, its libraries from the cross sysroot.
+    pkg("libc6-dev-arm64-cross"),
     // vmtest.
     qemu("qemu-system-x86", "qemu-system-x86_64"),
     qemu("qemu-system-arm", "qemu-system-aarch64"),

@@ -1,5 +1,6 @@
-//! `landlocked-vm run` booting real kernels: a dynamic and a static program on x86_64, a
-//! static one on aarch64 (with this crate built static for it as the guest's init); the output
+//! `landlocked-vm run` booting real kernels: a dynamic and a static program on x86_64 and on
+//! aarch64 (there with this crate built static for it as the guest's init, and the dynamic
+//! program's libraries from Debian's cross sysroot); the output
 //! of both streams and the exit status pass through; what goes wrong in the guest is 125; cargo's
 //! runner on both architectures.
 //!
@@ -34,6 +35,11 @@ fn scratch(name: &str) -> PathBuf {
 /// A static C program (gcc and the C library's static archive, which `cargo xtask setup`
 /// installs) that prints its argument on stdout, a line on stderr, and exits 3.
 fn static_program(dir: &Path) -> PathBuf {
+    c_program(dir, "gcc", &["-static"])
+}
+
+/// The same program compiled by `compiler` with `flags`.
+fn c_program(dir: &Path, compiler: &str, flags: &[&str]) -> PathBuf {
     let source = dir.join("hello.c");
     std::fs::write(
         &source,
@@ -41,11 +47,12 @@ fn static_program(dir: &Path) -> PathBuf {
          fprintf(stderr, \"to stderr\\n\"); return 3; }\n",
     )
     .unwrap();
-    let program = dir.join("hello");
-    let status = Command::new("gcc").arg("-static").arg("-o").arg(&program).arg(&source).status();
+    let program = dir.join(format!("hello-{compiler}"));
+    let status = Command::new(compiler).args(flags).arg("-o").arg(&program).arg(&source).status();
     assert!(
         status.is_ok_and(|s| s.success()),
-        "gcc -static failed: cargo xtask setup installs gcc and libc6-dev"
+        "{compiler} {flags:?} failed: cargo xtask setup installs gcc, libc6-dev, \
+         gcc-aarch64-linux-gnu and libc6-dev-arm64-cross"
     );
     program
 }
@@ -189,7 +196,7 @@ fn aarch64_init() -> PathBuf {
 }
 
 #[test]
-fn a_static_program_on_aarch64_with_a_static_init() {
+fn static_and_dynamic_programs_on_aarch64_with_a_static_init() {
     let init = aarch64_init();
     let init = init.to_str().unwrap();
     // The init binary is itself a static aarch64 program: it prints its version.
@@ -230,6 +237,32 @@ fn a_static_program_on_aarch64_with_a_static_init() {
         let words: Vec<&str> = row.unwrap_or_default().split_whitespace().collect();
         assert_eq!(words.get(2..6), Some(&["abi", "11", page, "0"][..]), "{}", r.stdout);
     }
+    // A dynamic aarch64 program: its interpreter and libc from Debian's cross sysroot, placed
+    // where the guest's loader opens them; the guest's architecture is the program's.
+    let dir = scratch("aarch64");
+    let program = c_program(&dir, "aarch64-linux-gnu-gcc", &[]);
+    let program = program.to_str().unwrap();
+    let r = vm(&["run", "--kernel", "debian-6.12", "--init", init, "--", program, "dyn"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(3), "arg dyn\n", "to stderr\n")
+    );
+    // A sysroot without the libraries: one line, 125.
+    let empty = dir.join("empty-root");
+    std::fs::create_dir_all(empty.join("lib")).unwrap();
+    let r = vm(&["run", "--kernel", "debian-6.12", "--init", init, "--sysroot"]);
+    assert_eq!(r.code, Some(125), "{}", r.stderr);
+    let root = empty.to_str().unwrap();
+    let r =
+        vm(&["run", "--kernel", "debian-6.12", "--init", init, "--sysroot", root, "--", program]);
+    assert_eq!(r.code, Some(125), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("found nowhere under") || r.stderr.contains("not found"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
     // Without --init, said.
     let r = vm(&["run", "--arch", "aarch64", "--kernel", "debian-7.3", "--", init, "--version"]);
     assert_eq!(r.code, Some(125));

@@ -1,8 +1,9 @@
 //! The guest's initramfs for `run`: `/init` (this executable for a guest of the host's
 //! architecture, with its loader and libraries; for another architecture a static build of it
 //! given by `--init`), the program at its own path with its ELF interpreter and libraries
-//! (found by the reader behind `landlocked run --ldd`) and `/etc/ld.so.cache`, the files of
-//! `--with`, and the command line.
+//! (found by the reader behind `landlocked run --ldd`: the host's, or for another architecture
+//! a sysroot's, each at the path the guest's loader opens it by) and `ld.so.cache`, the files
+//! of `--with`, and the command line.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -84,18 +85,97 @@ pub(crate) fn elf_kind(path: &Path) -> Result<(Arch, bool), String> {
 }
 
 /// `path` and what it needs to start (interpreter, libraries), each at the path it is found at.
-fn with_libraries(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
-    let found = landlocked::loader::resolve(path, &landlocked::loader::Environment::default())
+/// Where a dynamic program's interpreter and libraries come from: `None` for the host's own
+/// (a program of the host's architecture), else a sysroot: `--sysroot`, or Debian's cross
+/// library directory for the architecture.
+fn sysroot(o: &RunOptions, arch: Arch, program: &Path) -> Result<Option<PathBuf>, String> {
+    if let Some(root) = &o.sysroot {
+        return if root.is_dir() {
+            Ok(Some(root.clone()))
+        } else {
+            Err(format!("--sysroot {}: not a directory", root.display()))
+        };
+    }
+    if Some(arch) == host_arch() {
+        return Ok(None);
+    }
+    let (default, package) = match arch {
+        Arch::Aarch64 => ("/usr/aarch64-linux-gnu", "libc6-arm64-cross"),
+        Arch::X86_64 => ("/usr/x86_64-linux-gnu", "libc6-amd64-cross"),
+    };
+    if Path::new(default).join("lib").is_dir() {
+        Ok(Some(default.into()))
+    } else {
+        Err(format!(
+            "{}: a dynamic program for {arch} needs its libraries: --sysroot DIR (Debian's \
+             {package} puts them in {default})",
+            program.display()
+        ))
+    }
+}
+
+fn machine(arch: Arch) -> landlocked::loader::Machine {
+    match arch {
+        Arch::X86_64 => landlocked::loader::Machine::X86_64,
+        Arch::Aarch64 => landlocked::loader::Machine::Aarch64,
+    }
+}
+
+/// `path` and what it needs to start on `arch` (interpreter, libraries), from the host or
+/// `root`, each at the path the guest's kernel and loader open it by.
+fn with_libraries(
+    path: &Path,
+    root: Option<&Path>,
+    arch: Arch,
+    files: &mut Vec<(PathBuf, Vec<u8>)>,
+) -> Result<(), String> {
+    use landlocked::loader::{Config, Environment, resolve_with};
+    use std::io::{Read, Seek};
+    let config = Config {
+        root: root.map(Path::to_path_buf),
+        machine: Some(machine(arch)),
+        ..Config::default()
+    };
+    let found = resolve_with(path, &Environment::default(), &config)
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    let under = || root.map_or(String::new(), |r| format!(" under {}", r.display()));
     if let Some((name, by)) = found.not_found.first() {
         return Err(format!(
-            "{}: needs {} which is found nowhere",
+            "{}: needs {} which is found nowhere{}",
             by.display(),
-            name.to_string_lossy()
+            name.to_string_lossy(),
+            under()
         ));
     }
-    for p in found.paths() {
-        add(p, files)?;
+    if let Some(interp) = landlocked::loader::interpreter(path) {
+        let at = |g: &landlocked::loader::Granted| g.guest.clone().unwrap_or(g.path.clone());
+        if !found.files.iter().any(|g| at(g) == interp) {
+            return Err(format!(
+                "{}: its interpreter {} is found nowhere{}",
+                path.display(),
+                interp.display(),
+                under()
+            ));
+        }
+    }
+    for granted in found.files {
+        let guest = given_at(granted.guest.as_deref().unwrap_or(&granted.path))?;
+        if files.iter().any(|(p, _)| *p == guest) {
+            continue;
+        }
+        // The file the loader checked, by its descriptor (not the path again), from its start:
+        // the loader has read its headers through it.
+        let mut data = Vec::new();
+        let mut file = std::fs::File::from(granted.fd);
+        file.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut data))
+            .map_err(|e| format!("{}: {e}", granted.path.display()))?;
+        files.push((guest, data));
+    }
+    // The loader's cache, where it has one: it finds libraries faster, and some only by it.
+    let cache = root.unwrap_or(Path::new("/")).join("etc/ld.so.cache");
+    if cache.is_file() {
+        add_at(&cache, Path::new("/etc/ld.so.cache"), files)?;
     }
     Ok(())
 }
@@ -148,6 +228,7 @@ const WITH_DEPTH: usize = 32;
 /// libraries), or a directory's files.
 fn add_with(
     with: &With,
+    o: &RunOptions,
     arch: Arch,
     depth: usize,
     files: &mut Vec<(PathBuf, Vec<u8>)>,
@@ -164,18 +245,18 @@ fn add_with(
         names.sort();
         for name in names {
             let inner = With { host: host.join(&name), guest: with.guest.join(&name) };
-            add_with(&inner, arch, depth + 1, files)?;
+            add_with(&inner, o, arch, depth + 1, files)?;
         }
         return Ok(());
     }
     if !meta.is_file() {
         return Err(format!("--with {}: not a regular file or a directory", host.display()));
     }
-    if Some(arch) == host_arch() && elf_kind(host).is_ok_and(|(_, dynamic)| dynamic) {
+    if elf_kind(host).is_ok_and(|(a, dynamic)| a == arch && dynamic) {
         // A dynamic program comes with its libraries, as PROGRAM does; itself at its guest path.
         let absolute = in_guest(host)?;
         let mut needed = Vec::new();
-        with_libraries(host, &mut needed)?;
+        with_libraries(host, sysroot(o, arch, host)?.as_deref(), arch, &mut needed)?;
         for (path, data) in needed {
             let path = given_at(if path == absolute { &with.guest } else { &path })?;
             if !files.iter().any(|(p, _)| *p == path) {
@@ -199,21 +280,12 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
     }
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if dynamic {
-        if Some(arch) != host_arch() {
-            return Err(format!(
-                "{}: a dynamic program for {arch}: only static ones for another architecture than the host's",
-                program.display()
-            ));
-        }
-        with_libraries(&program, &mut files)?;
-        if Path::new("/etc/ld.so.cache").is_file() {
-            add(Path::new("/etc/ld.so.cache"), &mut files)?;
-        }
+        with_libraries(&program, sysroot(o, arch, &program)?.as_deref(), arch, &mut files)?;
     } else {
         add(&program, &mut files)?;
     }
     for extra in &o.with {
-        add_with(extra, arch, 0, &mut files)?;
+        add_with(extra, o, arch, 0, &mut files)?;
     }
     // The guest's /init: this program for the host's architecture, else a static build.
     let mut init_files = Vec::new();
@@ -228,7 +300,7 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
         (None, true) => {
             let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
             if elf_kind(&me)?.1 {
-                with_libraries(&me, &mut init_files)?;
+                with_libraries(&me, None, arch, &mut init_files)?;
                 init_files.retain(|(p, _)| *p != me);
             }
             std::fs::read(&me).map_err(|e| format!("{}: {e}", me.display()))?
@@ -299,6 +371,10 @@ pub fn write_initramfs(o: &RunOptions, arch: Arch, tag: &str) -> Result<PathBuf,
 mod tests {
     use super::*;
 
+    fn options() -> RunOptions {
+        RunOptions::new(vec!["/bin/true".into()])
+    }
+
     #[test]
     fn with_is_a_path_or_host_and_guest() {
         let parse = |s: &str| With::parse(OsStr::new(s));
@@ -350,7 +426,7 @@ mod tests {
         std::fs::write(dir.join("sub/b"), "2").unwrap();
         let mut files = Vec::new();
         let with = With { host: dir.clone(), guest: "/data".into() };
-        add_with(&with, Arch::X86_64, 0, &mut files).unwrap();
+        add_with(&with, &options(), Arch::X86_64, 0, &mut files).unwrap();
         assert_eq!(
             files,
             [
@@ -362,7 +438,13 @@ mod tests {
         let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
         // SAFETY: a NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let e = add_with(&With { host: fifo, guest: "/f".into() }, Arch::X86_64, 0, &mut files);
+        let e = add_with(
+            &With { host: fifo, guest: "/f".into() },
+            &options(),
+            Arch::X86_64,
+            0,
+            &mut files,
+        );
         assert!(e.unwrap_err().contains("not a regular file or a directory"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
