@@ -13,12 +13,17 @@ use super::root::Tree;
 /// Includes nested deeper than this are a loop (`a.conf` including itself) or nonsense.
 const MAX_INCLUDE_DEPTH: usize = 8;
 
+/// Files read for one configuration, includes and all: the depth alone would let each level
+/// include every file of the next, width to the eighth power of reads.
+const MAX_CONFIG_FILES: usize = 1024;
+
 /// The directories of `file` and of the files it includes, in order. A missing file gives none
 /// (a system without `/etc/ld.so.conf` uses the default directories only); a file that is not
 /// UTF-8, an include loop and an unreadable file are errors naming it.
 pub(crate) fn directories(tree: &Tree, file: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
-    read(tree, file, 0, &mut out)?;
+    let mut budget = MAX_CONFIG_FILES;
+    read(tree, file, 0, &mut budget, &mut out)?;
     Ok(out)
 }
 
@@ -56,7 +61,14 @@ fn read_config(tree: &Tree, file: &Path) -> Result<Option<Vec<u8>>, Error> {
     Ok(Some(bytes))
 }
 
-fn read(tree: &Tree, file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+fn read(
+    tree: &Tree,
+    file: &Path,
+    depth: usize,
+    budget: &mut usize,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
+    *budget = budget.saturating_sub(1);
     let Some(bytes) = read_config(tree, file)? else { return Ok(()) };
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
@@ -85,7 +97,14 @@ fn read(tree: &Tree, file: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Resul
                     Some(file.parent().unwrap_or(Path::new("/")).join(pattern))
                 };
                 for included in pattern.iter().flat_map(|p| glob(tree, p)) {
-                    read(tree, &included, depth + 1, out)?;
+                    if *budget == 0 {
+                        return Err(Error::LdSoConf {
+                            file: file.to_path_buf(),
+                            line: n + 1,
+                            reason: format!("more than {MAX_CONFIG_FILES} files included in all"),
+                        });
+                    }
+                    read(tree, &included, depth + 1, budget, out)?;
                 }
             }
         } else if line.starts_with("hwcap") || line.is_empty() {
@@ -206,6 +225,18 @@ mod tests {
         std::fs::write(&conf, "include fifo.conf\n").unwrap();
         let e = directories(&Tree::default(), &conf).unwrap_err().to_string();
         assert!(e.contains("fifo.conf: not a regular file"), "{e}");
+        // Each level including every file of the next: stopped long before 4^8 reads.
+        for level in 0..8 {
+            for i in 0..4 {
+                let next =
+                    if level == 7 { String::new() } else { format!("include l{}-*\n", level + 1) };
+                std::fs::write(dir.join(format!("l{level}-{i}")), format!("{next}/d{level}\n"))
+                    .unwrap();
+            }
+        }
+        std::fs::write(&conf, "include l0-*\n").unwrap();
+        let e = directories(&Tree::default(), &conf).unwrap_err().to_string();
+        assert!(e.contains(":1") && e.contains("more than 1024 files included"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

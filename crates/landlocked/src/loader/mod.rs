@@ -247,7 +247,9 @@ pub struct Config {
     /// root, `..` stopping at it), as the target's kernel resolves them: nothing is taken from
     /// this machine's files. A relative path there (the target's working directory is not
     /// known) is not looked up. The program is a path of this machine: outside the root, it and
-    /// what `$ORIGIN` names beside it are opened as they are.
+    /// what `$ORIGIN` names beside it are opened as they are, for a caller that puts the
+    /// program at that same path in the target (as `landlocked-vm` does), where its loader's
+    /// `$ORIGIN` is that directory too. Not for sandboxes: `landlocked run --ldd` has no root.
     pub root: Option<PathBuf>,
     /// The machine the program runs on, `None` for this one: what its kernel executes, its
     /// `glibc-hwcaps` variants and `$PLATFORM`. This CPU is asked only for this machine; for

@@ -52,7 +52,8 @@ impl Tree {
     /// The files under `root`, or this machine's.
     pub(crate) fn new(root: Option<&Path>) -> Result<Tree, Error> {
         let Some(root) = root else { return Ok(Tree::default()) };
-        let path = std::path::absolute(root).map_err(|e| elf::io_error(root, &e))?;
+        // Canonical, as `$ORIGIN` is: a path reached through a link to the root is in it.
+        let path = std::fs::canonicalize(root).map_err(|e| elf::io_error(root, &e))?;
         let dir = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_PATH | libc::O_DIRECTORY)

@@ -342,3 +342,32 @@ fn a_debian_cross_program_resolves_in_its_sysroot() {
         assert!(!found.paths().any(|p| p.starts_with(sysroot.join("lib"))), "{found:?}");
     }
 }
+
+/// A root reached through a symlink, the program named by its real path: the program is in
+/// the root, so a symlink in the root's `lib` leading out of it is not followed (review M1).
+#[test]
+fn a_root_behind_a_symlink_still_contains_its_program() {
+    use std::os::unix::fs::MetadataExt;
+    let d = Dir::new("root-symlinked");
+    let real = d.0.join("real");
+    d.put("real/lib/ld.so", &Elf::program(None).bytes());
+    let outside = d.put("outside/libx.so", &Elf::library().bytes());
+    symlink(&outside, real.join("lib/libx.so")).unwrap();
+    let tool = Elf {
+        needed: &["libx.so"],
+        runpath: Some("$ORIGIN/../lib"),
+        ..Elf::program(Some("/lib/ld.so"))
+    };
+    let tool = d.put("real/bin/tool", &tool.bytes());
+    let root = d.0.join("root");
+    symlink(&real, &root).unwrap();
+    let outside = std::fs::metadata(&outside).unwrap();
+    for program in [root.join("bin/tool"), tool] {
+        let found = resolve_in(&root, None, &program).unwrap();
+        let escaped = found.files.iter().any(|g| {
+            let m = std::fs::File::from(g.fd.try_clone().unwrap()).metadata().unwrap();
+            (m.dev(), m.ino()) == (outside.dev(), outside.ino())
+        });
+        assert!(!escaped, "{}: a file outside the root: {found:?}", program.display());
+    }
+}
