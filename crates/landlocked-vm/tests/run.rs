@@ -176,6 +176,42 @@ fn what_goes_wrong_is_one_line_and_125() {
     }
 }
 
+/// The guest's failures of its own, provoked by an init of the test's: one that exits (the
+/// kernel panics: PID 1 died) and one that says the program ended but never powers off.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn a_kernel_panic_and_a_guest_that_stays_up_are_125() {
+    let dir = scratch("inits");
+    let compile = |name: &str, body: &str| {
+        let source = dir.join(format!("{name}.c"));
+        std::fs::write(
+            &source,
+            format!("#include <stdio.h>\n#include <unistd.h>\nint main(void) {{ {body} }}\n"),
+        )
+        .unwrap();
+        let program = dir.join(name);
+        let status =
+            Command::new("gcc").arg("-static").arg("-o").arg(&program).arg(&source).status();
+        assert!(status.is_ok_and(|s| s.success()), "gcc -static {name}");
+        program
+    };
+    let exits = compile("exits", "return 0;");
+    let stays =
+        compile("stays", "puts(\"landlocked-vm:exit:0\"); fflush(stdout); for (;;) pause();");
+    for (init, said) in [
+        (&exits, "kernel panic: "),
+        (&stays, "the guest did not power off within 15 s of the program's end"),
+    ] {
+        let init = init.to_str().unwrap();
+        let r = vm(&["run", "--kernel", "debian-6.12", "--init", init, "--", "/bin/true"]);
+        assert_eq!(r.code, Some(125), "{}", r.stderr);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", r.stderr);
+        assert!(lines[0].starts_with("landlocked-vm: ") && lines[0].contains(said), "{}", r.stderr);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// This crate built static for aarch64, the guest's init there (a separate target directory:
 /// the test's own build holds the workspace's).
 fn aarch64_init() -> PathBuf {
