@@ -32,6 +32,9 @@ pub enum Error {
     Policy(PolicyError),
     /// The seccomp layer cannot be built or installed.
     Seccomp(SeccompError),
+    /// Strict: the sandbox is pinned to an ABI ([`crate::Sandbox::for_abi`]) and asks network
+    /// rights or scopes that ABI lacks.
+    BeyondPin(crate::report::BeyondPin),
 }
 
 impl Error {
@@ -42,7 +45,7 @@ impl Error {
             Error::Seccomp(SeccompError::Unavailable(errno) | SeccompError::Install(errno)) => {
                 Some(*errno)
             }
-            Error::Policy(_) | Error::Seccomp(_) => None,
+            Error::Policy(_) | Error::Seccomp(_) | Error::BeyondPin(_) => None,
         }
     }
 
@@ -75,6 +78,14 @@ impl fmt::Display for Error {
             Error::Enforce(e) => write!(f, "{e}"),
             Error::Policy(e) => write!(f, "{e}"),
             Error::Seccomp(e) => write!(f, "{e}"),
+            Error::BeyondPin(b) => {
+                let abi = b.abi.map_or(String::from("?"), |a| a.to_string());
+                write!(
+                    f,
+                    "the sandbox is pinned to Landlock ABI {abi}, which cannot restrict {}",
+                    b.missing()
+                )
+            }
         }
     }
 }
@@ -93,6 +104,7 @@ impl std::error::Error for Error {
             Error::Rule { source, .. } | Error::Enforce(source) => Some(source),
             Error::Policy(e) => Some(e),
             Error::Seccomp(e) => Some(e),
+            Error::BeyondPin(_) => None,
         }
     }
 }

@@ -6,6 +6,7 @@ use landlocked_core::{
     negotiate_summary,
 };
 
+use crate::report::BeyondPin;
 use crate::sandbox::Sandbox;
 use crate::seccomp;
 
@@ -33,6 +34,33 @@ pub(crate) fn effective_policy(sandbox: &Sandbox, kernel: &Kernel) -> Policy {
         }
     }
     policy
+}
+
+/// What `sandbox` asks beyond the ABI it is pinned to: the network rights and scopes its
+/// options ([`Sandbox::restrict_net`], [`Sandbox::scope`], [`Sandbox::handle_net`]) and port
+/// rules name that the pinned ABI lacks. [`effective_policy`] and the rules leave them out, so
+/// that no kernel enforces them; the report says so rather than keeping quiet about it.
+pub(crate) fn beyond_pin(sandbox: &Sandbox, rules: &[crate::rule::Rule]) -> BeyondPin {
+    let Some(pin) = sandbox.pinned else { return BeyondPin::default() };
+    let mut net = sandbox.also_net;
+    if let Handled::Only(set) = sandbox.policy.net() {
+        net |= set;
+    }
+    for rule in rules {
+        if let crate::rule::Grant::Port { access, .. } = rule.grant {
+            net |= access;
+        }
+    }
+    let mut scoped = sandbox.also_scoped;
+    if let Handled::Only(set) = sandbox.policy.scoped() {
+        scoped |= set;
+    }
+    let beyond = BeyondPin {
+        abi: None,
+        net: net.difference(AccessNet::for_abi(pin)),
+        scoped: scoped.difference(Scope::for_abi(pin)),
+    };
+    BeyondPin { abi: (!beyond.is_empty()).then_some(pin), ..beyond }
 }
 
 /// The rule of a domain that restricts nothing but is there (see [`split`]): `make_block`

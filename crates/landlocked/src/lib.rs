@@ -55,7 +55,7 @@ pub use landlocked_core::{
 };
 pub use policy_file::PolicyFile;
 pub use prepare::Prepared;
-pub use report::{Report, Skipped};
+pub use report::{BeyondPin, Report, Skipped};
 pub use rule::{Grant, HeldFd, Rule, Target};
 pub use sandbox::Sandbox;
 pub use seccomp::{

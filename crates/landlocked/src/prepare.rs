@@ -6,8 +6,8 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 
 use landlocked_core::{
-    AccessFs, AccessNet, Errno, Kernel, PathSource, Plan, RulesSummary, Ruleset, SkipReason,
-    Threads, negotiate_summary,
+    AccessFs, AccessNet, Compat, Errno, Kernel, PathSource, Plan, RulesSummary, Ruleset,
+    SkipReason, Threads, negotiate_summary,
 };
 
 use crate::error::Error;
@@ -64,6 +64,10 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     let summary =
         RulesSummary::of(all_rules.as_slice(), kernel.support.abi()).map_err(enforce_error)?;
     let requested = layers::effective_policy(sandbox, kernel);
+    let beyond_pin = layers::beyond_pin(sandbox, rules);
+    if !beyond_pin.is_empty() && requested.compat() == Compat::Strict {
+        return Err(Error::BeyondPin(beyond_pin));
+    }
     let layers = layers::split(sandbox, &requested, &summary, kernel);
     if layers.anchor {
         // After the sandbox's own rules: it is no rule of theirs, in errors or reports.
@@ -111,7 +115,7 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     // What a freshly forked child gets; `restrict_self` re-checks threads in-process.
     let mut expected = plan.expected_report(counts);
     expected.sockets_filtered = seccomp.report.sockets.enforced;
-    let expected = Report { inner: expected, skipped, seccomp: seccomp.report };
+    let expected = Report { inner: expected, skipped, seccomp: seccomp.report, beyond_pin };
     let all_threads = requested.threads() == Threads::Process;
     Ok(Prepared { plan, ruleset, expected, filters: seccomp.filters, all_threads })
 }
@@ -211,7 +215,12 @@ impl Prepared {
             .install(self.all_threads)
             .map_err(|errno| Error::Seccomp(SeccompError::Install(errno)))?;
         inner.sockets_filtered = self.expected.inner.sockets_filtered;
-        Ok(Report { inner, skipped: self.expected.skipped, seccomp: self.expected.seccomp })
+        Ok(Report {
+            inner,
+            skipped: self.expected.skipped,
+            seccomp: self.expected.seccomp,
+            beyond_pin: self.expected.beyond_pin,
+        })
     }
 
     fn enforce_landlock(&self) -> Result<landlocked_core::Report, landlocked_core::Error> {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use landlocked_core::{Errno, Kernel, Missing, Status, Support};
+use landlocked_core::{Abi, AccessNet, Errno, Kernel, Missing, Scope, Status, Support};
 
 use crate::rule::Rule;
 use crate::seccomp::{self, SeccompReport};
@@ -18,6 +18,34 @@ pub struct Skipped {
     pub errno: Errno,
 }
 
+/// What a sandbox pinned to an ABI ([`crate::Sandbox::for_abi`]) was asked beyond it: network
+/// rights and scopes its options and rules name that the ABI lacks, so restricted on no kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BeyondPin {
+    /// The ABI the sandbox is pinned to, if it is.
+    pub abi: Option<Abi>,
+    /// Network rights asked beyond it.
+    pub net: AccessNet,
+    /// Scopes asked beyond it.
+    pub scoped: Scope,
+}
+
+impl BeyondPin {
+    /// Nothing was asked beyond the pin.
+    pub fn is_empty(&self) -> bool {
+        self.net.is_empty() && self.scoped.is_empty()
+    }
+
+    /// The rights and scopes beyond the pin, as missing ones.
+    pub fn missing(&self) -> Missing {
+        let mut missing = Missing::default();
+        missing.net = self.net;
+        missing.scoped = self.scoped;
+        missing
+    }
+}
+
 /// What the kernel enforces of a sandbox, by Landlock and by seccomp: fully, partly (and what
 /// is missing), or not at all.
 #[must_use = "the sandbox may be partial or absent: check the report's status"]
@@ -26,6 +54,7 @@ pub struct Report {
     pub(crate) inner: landlocked_core::Report,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) seccomp: SeccompReport,
+    pub(crate) beyond_pin: BeyondPin,
 }
 
 impl Report {
@@ -36,10 +65,7 @@ impl Report {
     pub fn status(&self) -> Status {
         if !self.inner.domain && !self.seccomp.is_active() {
             Status::NotEnforced
-        } else if self.inner.domain
-            && self.inner.missing().is_empty()
-            && !self.seccomp.has_missing()
-        {
+        } else if self.inner.domain && self.missing().is_empty() && !self.seccomp.has_missing() {
             Status::Full
         } else {
             Status::Partial
@@ -51,10 +77,19 @@ impl Report {
         self.status() == Status::Full
     }
 
-    /// What was asked of Landlock and is not enforced. Network rights enforced by seccomp
-    /// instead are not asked of Landlock (see [`Report::seccomp`]).
+    /// What was asked of Landlock and is not enforced, by this kernel or because a pinned ABI
+    /// lacks it ([`Report::beyond_pin`]). Network rights enforced by seccomp instead are not
+    /// asked of Landlock (see [`Report::seccomp`]).
     pub fn missing(&self) -> Missing {
-        self.inner.missing()
+        let mut missing = self.inner.missing();
+        missing.net |= self.beyond_pin.net;
+        missing.scoped |= self.beyond_pin.scoped;
+        missing
+    }
+
+    /// What was asked beyond the ABI the sandbox is pinned to: part of [`Report::missing`].
+    pub fn beyond_pin(&self) -> BeyondPin {
+        self.beyond_pin
     }
 
     /// What the seccomp layer enforces: the network rights it takes over from Landlock, the
@@ -141,9 +176,21 @@ impl Report {
     /// Everything missing, from either layer, as the warning says it: Landlock's parts, then
     /// seccomp's (`net: bind_udp; other sockets and io_uring (no seccomp filters)`).
     pub fn missing_text(&self) -> String {
-        let missing = self.missing();
+        let missing = self.inner.missing();
         let landlock = (!missing.is_empty()).then(|| missing.to_string());
-        landlock.into_iter().chain(self.seccomp_missing()).collect::<Vec<_>>().join("; ")
+        landlock
+            .into_iter()
+            .chain(self.beyond_pin_text())
+            .chain(self.seccomp_missing())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// `net: bind_udp (beyond the pinned ABI 7)`.
+    fn beyond_pin_text(&self) -> Option<String> {
+        let b = &self.beyond_pin;
+        let abi = b.abi.filter(|_| !b.is_empty())?;
+        Some(format!("{} (beyond the pinned ABI {abi})", b.missing()))
     }
 
     /// What was asked of seccomp on a kernel that has no seccomp filters.
@@ -218,7 +265,12 @@ impl fmt::Display for Report {
 impl From<landlocked_core::Report> for Report {
     /// A core report, with no skipped rule.
     fn from(inner: landlocked_core::Report) -> Report {
-        Report { inner, skipped: Vec::new(), seccomp: SeccompReport::default() }
+        Report {
+            inner,
+            skipped: Vec::new(),
+            seccomp: SeccompReport::default(),
+            beyond_pin: BeyondPin::default(),
+        }
     }
 }
 

@@ -271,13 +271,44 @@ fn for_abi_pins_what_is_handled_whatever_the_kernel() {
     assert!(!fs.intersects(AccessFs::IOCTL_DEV | AccessFs::TRUNCATE), "{fs:?}");
     assert_eq!(fs, requested(&pinned, &v3));
     assert_eq!(fs, AccessFs::for_abi(Abi::V2));
-    // Network rights asked within the pin only: UDP is not an ABI 7 right.
+    // Network rights asked within the pin only: UDP is not an ABI 7 right, so no kernel
+    // restricts it, and the report says so (never a quiet "full").
     let mut pinned = Sandbox::for_abi(Abi::V7);
     pinned.restrict_net(AccessNet::all()).bind_udp([53]);
     let v7 = Kernel::with_abi(Abi::V7, landlocked::Errata::empty());
-    if abi >= Abi::V7 {
-        let report = pinned.prepare_on(&v7).unwrap().report().clone();
+    let v10 = Kernel::with_abi(Abi::V10, landlocked::Errata::empty());
+    let udp = AccessNet::BIND_UDP | AccessNet::CONNECT_SEND_UDP;
+    for kernel in [&v7, &v10].into_iter().filter(|k| k.support.abi() <= Some(abi)) {
+        let report = pinned.prepare_on(kernel).unwrap().report().clone();
         assert_eq!(report.domain().net.requested, AccessNet::TCP);
+        assert_eq!(report.status(), Status::Partial);
+        assert_eq!((report.beyond_pin().abi, report.beyond_pin().net), (Some(Abi::V7), udp));
+        assert!(report.missing().net.contains(udp));
+        let warning = report.warning().unwrap();
+        assert!(warning.contains("(beyond the pinned ABI 7)"), "{warning}");
+    }
+    // Strict, that is an error before anything is enforced.
+    pinned.compat(landlocked::Compat::Strict);
+    let e = pinned.prepare_on(&v7).unwrap_err();
+    assert!(matches!(e, landlocked::Error::BeyondPin(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("the sandbox is pinned to Landlock ABI 7, which cannot restrict net: "),
+        "{e}"
+    );
+    // Pinned before network rules existed, a restricted network is restricted nowhere: said.
+    let mut old = Sandbox::for_abi(Abi::V2);
+    old.read(["/usr"]).restrict_net(AccessNet::TCP);
+    let v2 = Kernel::with_abi(Abi::V2, landlocked::Errata::empty());
+    let report = old.prepare_on(&v2).unwrap().report().clone();
+    assert_eq!(report.status(), Status::Partial);
+    assert_eq!(report.beyond_pin().net, AccessNet::TCP);
+    // Within the pin, nothing is beyond it.
+    let mut within = Sandbox::for_abi(Abi::V7);
+    within.restrict_net(AccessNet::TCP).bind_tcp([80]);
+    if abi >= Abi::V7 {
+        let report = within.prepare_on(&v7).unwrap().report().clone();
+        assert!(report.beyond_pin().is_empty());
         assert_eq!(report.status(), Status::Full);
     }
 }
