@@ -24,39 +24,45 @@ pub(crate) fn effective_policy(sandbox: &Sandbox, kernel: &Kernel) -> Policy {
         policy = policy.with_scoped(Handled::Only(supported | sandbox.also_scoped));
     }
     if let Some(pin) = sandbox.pinned {
-        let cap = |h: Handled<AccessNet>| match h {
-            Handled::Only(set) => Handled::Only(set.intersection(AccessNet::for_abi(pin))),
-            other => other,
-        };
-        policy = policy.with_net(cap(policy.net()));
-        if let Handled::Only(set) = policy.scoped() {
-            policy = policy.with_scoped(Handled::Only(set.intersection(Scope::for_abi(pin))));
+        // Within the pin, whatever the kernel: `Only` sets cut to the pin (what they lose is
+        // reported: [`beyond_pin`]), `Supported` to what both the pin and this kernel have.
+        fn cap<A: bitflags::Flags + Copy>(handled: Handled<A>, pin: A, here: A) -> Handled<A> {
+            match handled {
+                Handled::Only(set) => Handled::Only(set.intersection(pin)),
+                _ => Handled::Only(pin.intersection(here)),
+            }
         }
+        let fs_here = abi.map_or(AccessFs::empty(), AccessFs::for_abi);
+        let net_here = abi.map_or(AccessNet::empty(), AccessNet::for_abi);
+        let scoped_here = abi.map_or(Scope::empty(), Scope::for_abi);
+        policy = policy
+            .with_fs(cap(policy.fs(), AccessFs::for_abi(pin), fs_here))
+            .with_net(cap(policy.net(), AccessNet::for_abi(pin), net_here))
+            .with_scoped(cap(policy.scoped(), Scope::for_abi(pin), scoped_here));
     }
     policy
 }
 
-/// What `sandbox` asks beyond the ABI it is pinned to: the network rights and scopes its
-/// options ([`Sandbox::restrict_net`], [`Sandbox::scope`], [`Sandbox::handle_net`]) and port
-/// rules name that the pinned ABI lacks. [`effective_policy`] and the rules leave them out, so
-/// that no kernel enforces them; the report says so rather than keeping quiet about it.
-pub(crate) fn beyond_pin(sandbox: &Sandbox, rules: &[crate::rule::Rule]) -> BeyondPin {
+/// What `sandbox` asks beyond the ABI it is pinned to: the rights and scopes its options
+/// ([`Sandbox::restrict_net`], [`Sandbox::scope`], `handle_*` with `Only`) and its rules
+/// (`asked`: what they ask for that ABI, as the core counts a rule's request, computed without
+/// the pin's cut) name that the pinned ABI lacks. [`effective_policy`] and the rules leave them
+/// out, so that no kernel enforces them; the report counts them missing rather than keeping
+/// quiet about it.
+pub(crate) fn beyond_pin(sandbox: &Sandbox, asked: &RulesSummary) -> BeyondPin {
     let Some(pin) = sandbox.pinned else { return BeyondPin::default() };
-    let mut net = sandbox.also_net;
-    if let Handled::Only(set) = sandbox.policy.net() {
-        net |= set;
-    }
-    for rule in rules {
-        if let crate::rule::Grant::Port { access, .. } = rule.grant {
-            net |= access;
+    fn only<A: bitflags::Flags + Copy>(handled: Handled<A>) -> A {
+        match handled {
+            Handled::Only(set) => set,
+            Handled::Supported => A::empty(),
         }
     }
-    let mut scoped = sandbox.also_scoped;
-    if let Handled::Only(set) = sandbox.policy.scoped() {
-        scoped |= set;
-    }
+    let fs: AccessFs = only(sandbox.policy.fs()) | asked.fs;
+    let net: AccessNet = only(sandbox.policy.net()) | sandbox.also_net | asked.net;
+    let scoped: Scope = only(sandbox.policy.scoped()) | sandbox.also_scoped;
     let beyond = BeyondPin {
         abi: None,
+        fs: fs.difference(AccessFs::for_abi(pin)),
         net: net.difference(AccessNet::for_abi(pin)),
         scoped: scoped.difference(Scope::for_abi(pin)),
     };

@@ -12,7 +12,7 @@ use landlocked_core::{
 
 use crate::error::Error;
 use crate::layers;
-use crate::report::{Report, Skipped};
+use crate::report::{BeyondPin, Report, Skipped};
 use crate::rule::{Grant, Rule};
 use crate::sandbox::Sandbox;
 use crate::seccomp::{self, SeccompError};
@@ -64,7 +64,15 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     let summary =
         RulesSummary::of(all_rules.as_slice(), kernel.support.abi()).map_err(enforce_error)?;
     let requested = layers::effective_policy(sandbox, kernel);
-    let beyond_pin = layers::beyond_pin(sandbox, rules);
+    let beyond_pin = match pin {
+        Some(abi) => {
+            let uncut: Vec<landlocked_core::Rule<'_>> =
+                rules.iter().map(|r| core_rule(r, None)).collect();
+            let asked = RulesSummary::of(uncut.as_slice(), Some(abi)).map_err(enforce_error)?;
+            layers::beyond_pin(sandbox, &asked)
+        }
+        None => BeyondPin::default(),
+    };
     if !beyond_pin.is_empty() && requested.compat() == Compat::Strict {
         return Err(Error::BeyondPin(beyond_pin));
     }
@@ -115,6 +123,7 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
     // What a freshly forked child gets; `restrict_self` re-checks threads in-process.
     let mut expected = plan.expected_report(counts);
     expected.sockets_filtered = seccomp.report.sockets.enforced;
+    beyond_pin.fold_into(&mut expected);
     let expected = Report { inner: expected, skipped, seccomp: seccomp.report, beyond_pin };
     let all_threads = requested.threads() == Threads::Process;
     Ok(Prepared { plan, ruleset, expected, filters: seccomp.filters, all_threads })
@@ -215,6 +224,7 @@ impl Prepared {
             .install(self.all_threads)
             .map_err(|errno| Error::Seccomp(SeccompError::Install(errno)))?;
         inner.sockets_filtered = self.expected.inner.sockets_filtered;
+        self.expected.beyond_pin.fold_into(&mut inner);
         Ok(Report {
             inner,
             skipped: self.expected.skipped,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use landlocked_core::{Abi, AccessNet, Errno, Kernel, Missing, Scope, Status, Support};
+use landlocked_core::{Abi, AccessFs, AccessNet, Errno, Kernel, Missing, Scope, Status, Support};
 
 use crate::rule::Rule;
 use crate::seccomp::{self, SeccompReport};
@@ -18,13 +18,15 @@ pub struct Skipped {
     pub errno: Errno,
 }
 
-/// What a sandbox pinned to an ABI ([`crate::Sandbox::for_abi`]) was asked beyond it: network
-/// rights and scopes its options and rules name that the ABI lacks, so restricted on no kernel.
+/// What a sandbox pinned to an ABI ([`crate::Sandbox::for_abi`]) was asked beyond it: rights
+/// and scopes its options and rules name that the ABI lacks, so restricted on no kernel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BeyondPin {
-    /// The ABI the sandbox is pinned to, if it is.
+    /// The ABI the sandbox is pinned to, when something is beyond it.
     pub abi: Option<Abi>,
+    /// Filesystem rights asked beyond it (`resolve_unix` rules under ABI 7).
+    pub fs: AccessFs,
     /// Network rights asked beyond it.
     pub net: AccessNet,
     /// Scopes asked beyond it.
@@ -34,15 +36,24 @@ pub struct BeyondPin {
 impl BeyondPin {
     /// Nothing was asked beyond the pin.
     pub fn is_empty(&self) -> bool {
-        self.net.is_empty() && self.scoped.is_empty()
+        self.fs.is_empty() && self.net.is_empty() && self.scoped.is_empty()
     }
 
     /// The rights and scopes beyond the pin, as missing ones.
     pub fn missing(&self) -> Missing {
         let mut missing = Missing::default();
+        missing.fs = self.fs;
         missing.net = self.net;
         missing.scoped = self.scoped;
         missing
+    }
+
+    /// `inner` with what is beyond the pin counted as requested and not enforced, so that
+    /// every reading of the domain (its status, what is missing, its line) says so.
+    pub(crate) fn fold_into(&self, inner: &mut landlocked_core::Report) {
+        inner.fs.requested |= self.fs;
+        inner.net.requested |= self.net;
+        inner.scoped.requested |= self.scoped;
     }
 }
 
@@ -81,10 +92,7 @@ impl Report {
     /// lacks it ([`Report::beyond_pin`]). Network rights enforced by seccomp instead are not
     /// asked of Landlock (see [`Report::seccomp`]).
     pub fn missing(&self) -> Missing {
-        let mut missing = self.inner.missing();
-        missing.net |= self.beyond_pin.net;
-        missing.scoped |= self.beyond_pin.scoped;
-        missing
+        self.inner.missing()
     }
 
     /// What was asked beyond the ABI the sandbox is pinned to: part of [`Report::missing`].
@@ -176,7 +184,10 @@ impl Report {
     /// Everything missing, from either layer, as the warning says it: Landlock's parts, then
     /// seccomp's (`net: bind_udp; other sockets and io_uring (no seccomp filters)`).
     pub fn missing_text(&self) -> String {
-        let missing = self.inner.missing();
+        let mut missing = self.inner.missing();
+        missing.fs.remove(self.beyond_pin.fs);
+        missing.net.remove(self.beyond_pin.net);
+        missing.scoped.remove(self.beyond_pin.scoped);
         let landlock = (!missing.is_empty()).then(|| missing.to_string());
         landlock
             .into_iter()
@@ -246,6 +257,9 @@ impl fmt::Display for Report {
     /// paths if any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.inner)?;
+        if let Some(beyond) = self.beyond_pin_text() {
+            write!(f, "; of which {beyond}")?;
+        }
         if self.seccomp.is_active() {
             write!(f, "; {}", self.seccomp_text())?;
             if !self.inner.domain {

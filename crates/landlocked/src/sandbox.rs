@@ -22,9 +22,11 @@ use crate::seccomp::SyscallFilter;
 /// denied something new (`resolve_unix` from ABI 9). [`Sandbox::for_abi`] handles exactly the
 /// filesystem rights of one ABI on every kernel, and keeps what the network and scope options
 /// ask within that ABI too: the same behaviour on every newer kernel, best effort on older
-/// ones. What they ask beyond it (UDP rules under ABI 7) is restricted on no kernel: the report
-/// names it missing ([`crate::Report::beyond_pin`]) and a strict sandbox refuses it. Use `new` for a sandbox that should tighten by itself, `for_abi` for a program that
-/// must keep working as kernels change.
+/// ones. What its options and rules ask beyond it (UDP rules or `resolve_unix` ones under ABI 7)
+/// is restricted on no kernel: the report counts it missing ([`crate::Report::beyond_pin`]) and
+/// a strict sandbox refuses it. `Handled::Supported` under a pin is what both the pin and the
+/// kernel have. Use `new` for a sandbox that should tighten by itself, `for_abi` for a program
+/// that must keep working as kernels change.
 ///
 /// A network right is handled once a port rule grants it or [`Sandbox::restrict_net`] asks for
 /// it; a scope once [`Sandbox::scope`] asks for it. A restricted network is completed with
@@ -94,8 +96,8 @@ impl Sandbox {
     }
 
     /// As [`Sandbox::new`], but with exactly the filesystem rights of `abi` handled, and every
-    /// right asked or granted kept within `abi` (see the type's documentation); network rights
-    /// and scopes asked beyond `abi` are reported missing, or refused when strict.
+    /// right asked or granted kept within `abi` (see the type's documentation); rights and
+    /// scopes asked beyond `abi` are reported missing, or refused when strict.
     pub fn for_abi(abi: Abi) -> Sandbox {
         let mut sandbox = Sandbox::new();
         sandbox.policy = sandbox.policy.with_fs(Handled::Only(AccessFs::for_abi(abi)));

@@ -265,27 +265,65 @@ fn for_abi_pins_what_is_handled_whatever_the_kernel() {
     new.read_write(["/tmp"]);
     assert!(requested(&new, &v5).contains(AccessFs::IOCTL_DEV | AccessFs::TRUNCATE));
     assert!(!requested(&new, &v3).contains(AccessFs::IOCTL_DEV));
+    let enforced = |sandbox: &Sandbox, kernel: &Kernel| {
+        sandbox.prepare_on(kernel).unwrap().report().domain().fs.enforced
+    };
     let mut pinned = Sandbox::for_abi(Abi::V2);
-    pinned.read_write(["/tmp"]).allow_path("/tmp", AccessFs::TRUNCATE);
+    pinned.read_write(["/tmp"]);
     let fs = requested(&pinned, &v5);
     assert!(!fs.intersects(AccessFs::IOCTL_DEV | AccessFs::TRUNCATE), "{fs:?}");
     assert_eq!(fs, requested(&pinned, &v3));
     assert_eq!(fs, AccessFs::for_abi(Abi::V2));
+    // A rule of truncate alone asks truncate restricted, which ABI 2 cannot: restricted on no
+    // kernel, and said.
+    pinned.allow_path("/tmp", AccessFs::TRUNCATE);
+    for kernel in [&v3, &v5] {
+        assert_eq!(enforced(&pinned, kernel), AccessFs::for_abi(Abi::V2));
+        let report = pinned.prepare_on(kernel).unwrap().report().clone();
+        assert_eq!(report.beyond_pin().fs, AccessFs::TRUNCATE);
+        assert_eq!(report.status(), Status::Partial);
+    }
+    // Handling "everything supported" under a pin is the pin's, whatever the kernel: nothing of
+    // the network under ABI 2, no scope under ABI 5, never reported (as Supported never is).
+    let v7 = Kernel::with_abi(Abi::V7, landlocked::Errata::empty());
+    let mut supported = Sandbox::for_abi(Abi::V2);
+    supported.read(["/usr"]).handle_net(Handled::Supported);
+    let mut scopes = Sandbox::for_abi(Abi::V5);
+    scopes.read(["/usr"]).handle_scopes(Handled::Supported);
+    for kernel in [&v5, &v7] {
+        let report = supported.prepare_on(kernel).unwrap().report().clone();
+        assert_eq!(report.domain().net.requested, AccessNet::empty());
+        assert_eq!(report.status(), Status::Full);
+        let report = scopes.prepare_on(kernel).unwrap().report().clone();
+        assert_eq!(report.domain().scoped.requested, landlocked::Scope::empty());
+        assert_eq!(report.status(), Status::Full);
+    }
+    // A rule of resolve_unix alone (ABI 9) under ABI 7: said, as a UDP rule is.
+    let mut sockets = Sandbox::for_abi(Abi::V7);
+    sockets.read(["/usr"]).unix_sockets(["/tmp"]);
+    let report = sockets.prepare_on(&v7).unwrap().report().clone();
+    assert_eq!(report.beyond_pin().fs, AccessFs::RESOLVE_UNIX);
+    assert_eq!(report.status(), Status::Partial);
     // Network rights asked within the pin only: UDP is not an ABI 7 right, so no kernel
     // restricts it, and the report says so (never a quiet "full").
     let mut pinned = Sandbox::for_abi(Abi::V7);
     pinned.restrict_net(AccessNet::all()).bind_udp([53]);
-    let v7 = Kernel::with_abi(Abi::V7, landlocked::Errata::empty());
     let v10 = Kernel::with_abi(Abi::V10, landlocked::Errata::empty());
     let udp = AccessNet::BIND_UDP | AccessNet::CONNECT_SEND_UDP;
-    for kernel in [&v7, &v10].into_iter().filter(|k| k.support.abi() <= Some(abi)) {
+    for kernel in [&v7, &v10] {
         let report = pinned.prepare_on(kernel).unwrap().report().clone();
-        assert_eq!(report.domain().net.requested, AccessNet::TCP);
+        assert_eq!(report.domain().net.enforced, AccessNet::TCP);
         assert_eq!(report.status(), Status::Partial);
+        assert_eq!(report.domain().status(), Status::Partial, "the domain's own reading too");
         assert_eq!((report.beyond_pin().abi, report.beyond_pin().net), (Some(Abi::V7), udp));
         assert!(report.missing().net.contains(udp));
         let warning = report.warning().unwrap();
         assert!(warning.contains("(beyond the pinned ABI 7)"), "{warning}");
+        let line = report.to_string();
+        assert!(
+            line.contains("partly enforced") && line.contains("of which net: bind_udp"),
+            "{line}"
+        );
     }
     // Strict, that is an error before anything is enforced.
     pinned.compat(landlocked::Compat::Strict);
@@ -305,12 +343,10 @@ fn for_abi_pins_what_is_handled_whatever_the_kernel() {
     assert_eq!(report.beyond_pin().net, AccessNet::TCP);
     // Within the pin, nothing is beyond it.
     let mut within = Sandbox::for_abi(Abi::V7);
-    within.restrict_net(AccessNet::TCP).bind_tcp([80]);
-    if abi >= Abi::V7 {
-        let report = within.prepare_on(&v7).unwrap().report().clone();
-        assert!(report.beyond_pin().is_empty());
-        assert_eq!(report.status(), Status::Full);
-    }
+    within.read(["/usr"]).restrict_net(AccessNet::TCP).bind_tcp([80]);
+    let report = within.prepare_on(&v7).unwrap().report().clone();
+    assert!(report.beyond_pin().is_empty());
+    assert_eq!(report.status(), Status::Full);
 }
 
 #[test]
