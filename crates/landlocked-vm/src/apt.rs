@@ -132,7 +132,11 @@ impl Apt {
     pub fn download(&self, package: &str, version: &str) -> Result<PathBuf, String> {
         let debs = self.root.join("debs");
         clear_debs(&debs)?;
-        eprintln!("landlocked-vm: downloading {package} {version} ({} {})", self.suite, self.arch);
+        crate::errln!(
+            "landlocked-vm: downloading {package} {version} ({} {})",
+            self.suite,
+            self.arch
+        );
         self.run("apt-get", &["download", &format!("{package}={version}")])?;
         find_deb(&debs, package)
     }

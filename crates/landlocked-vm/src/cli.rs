@@ -89,8 +89,8 @@ pub struct Common {
     /// Added to the kernel command line of every kernel booted
     #[arg(long, value_name = "ARGS", default_value = "")]
     pub append: String,
-    /// Seconds the whole boot may take
-    #[arg(long, value_name = "S", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds the whole boot may take (a day at most)
+    #[arg(long, value_name = "S", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// The guest's memory, in MiB
     #[arg(long = "mem", value_name = "M", default_value_t = 512, value_parser = clap::value_parser!(u32).range(64..))]

@@ -21,30 +21,32 @@ impl Writer {
     }
 
     /// A directory; `path` is relative to the root (`dev`, `usr/bin`), its parents added first.
-    pub fn dir(&mut self, path: &str, perm: u32) {
-        self.entry(path, S_IFDIR | perm, 2, (0, 0), &[]);
+    /// Paths are bytes: any name a file can have but NUL.
+    pub fn dir(&mut self, path: impl AsRef<[u8]>, perm: u32) {
+        self.entry(path.as_ref(), S_IFDIR | perm, 2, (0, 0), &[]);
     }
 
-    /// A regular file holding `data`.
-    pub fn file(&mut self, path: &str, perm: u32, data: &[u8]) {
-        self.entry(path, S_IFREG | perm, 1, (0, 0), data);
+    /// A regular file holding `data` (under 4 GiB: newc's limit, which the caller checks).
+    pub fn file(&mut self, path: impl AsRef<[u8]>, perm: u32, data: &[u8]) {
+        self.entry(path.as_ref(), S_IFREG | perm, 1, (0, 0), data);
     }
 
     /// A character device node (`dev/console` is 5, 1).
-    pub fn char_device(&mut self, path: &str, perm: u32, major: u32, minor: u32) {
-        self.entry(path, S_IFCHR | perm, 1, (major, minor), &[]);
+    pub fn char_device(&mut self, path: impl AsRef<[u8]>, perm: u32, major: u32, minor: u32) {
+        self.entry(path.as_ref(), S_IFCHR | perm, 1, (major, minor), &[]);
     }
 
     /// The archive, closed by its `TRAILER!!!` entry.
     pub fn finish(mut self) -> Vec<u8> {
         self.next_ino = 0;
-        self.entry("TRAILER!!!", 0, 1, (0, 0), &[]);
+        self.entry(b"TRAILER!!!", 0, 1, (0, 0), &[]);
         self.out
     }
 
-    fn entry(&mut self, name: &str, mode: u32, nlink: u32, rdev: (u32, u32), data: &[u8]) {
-        let name = name.trim_start_matches('/');
-        assert!(!name.is_empty() && !name.contains('\0'), "bad cpio entry name {name:?}");
+    fn entry(&mut self, name: &[u8], mode: u32, nlink: u32, rdev: (u32, u32), data: &[u8]) {
+        let start = name.iter().position(|&b| b != b'/').unwrap_or(name.len());
+        let name = &name[start..];
+        assert!(!name.is_empty() && !name.contains(&0), "bad cpio entry name {name:?}");
         let ino = self.next_ino;
         self.next_ino += 1;
         let size = u32::try_from(data.len()).expect("cpio newc holds files under 4 GiB");
@@ -67,7 +69,7 @@ impl Writer {
         for field in fields {
             self.out.extend_from_slice(format!("{field:08x}").as_bytes());
         }
-        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(name);
         self.out.push(0);
         self.pad();
         self.out.extend_from_slice(data);

@@ -130,7 +130,7 @@ pub fn download(version: &str) -> Result<PathBuf, String> {
         })
         .ok_or_else(|| format!("{file} is not listed in {base}sha256sums.asc: no such version?"))?;
     if !tarball.is_file() || sha256(&tarball)? != expected {
-        eprintln!("landlocked-vm: downloading {base}{file}");
+        crate::errln!("landlocked-vm: downloading {base}{file}");
         let partial = dir.join(format!("{file}.partial"));
         let status = Command::new("curl")
             .args(["-fsSL", "--retry", "3", "-o"])
@@ -238,7 +238,7 @@ fn extract(tarball: &Path, key: &str) -> Result<PathBuf, String> {
     }
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    eprintln!("landlocked-vm: extracting {}", tarball.display());
+    crate::errln!("landlocked-vm: extracting {}", tarball.display());
     let status = Command::new("tar")
         .arg("-xf")
         .arg(tarball)
@@ -361,7 +361,7 @@ pub fn build(tarball: &Path, arch: Arch, origin: &str) -> Result<Built, String> 
     let log = obj.join("build.log");
     let _ = fs::remove_file(&log);
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    eprintln!(
+    crate::errln!(
         "xtask: building Linux {version} for {arch} with make -j{jobs} (log: {})",
         log.display()
     );

@@ -6,6 +6,25 @@
 //! the conformance suite so); `landlocked-vm kernels` lists, fetches and builds them. [`cli`]
 //! declares the command line, for its man pages too.
 
+/// `println!` that never panics: a full or closed stdout loses the line (a closed pipe ends
+/// the process by SIGPIPE first, as for any filter).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics (`landlocked-vm ... 2>/dev/full`).
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod apt;
 pub mod cache;
 pub mod cli;

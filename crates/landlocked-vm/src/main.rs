@@ -83,6 +83,6 @@ fn one_line(e: &clap::Error) -> String {
 
 /// An error of landlocked-vm itself: one line (usage may follow), exit 125.
 fn fail(e: &str) -> ExitCode {
-    eprintln!("landlocked-vm: {e}");
+    landlocked_vm::errln!("landlocked-vm: {e}");
     ExitCode::from(125)
 }

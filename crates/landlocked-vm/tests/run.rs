@@ -6,6 +6,7 @@
 //!
 //! The kernels come from the cache (fetched on first use, as `landlocked-vm kernels fetch`).
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,6 +17,15 @@ struct Run {
 }
 
 fn vm(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_landlocked-vm")).args(args).output().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn vm_os(args: &[&std::ffi::OsStr]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_landlocked-vm")).args(args).output().unwrap();
     Run {
         code: out.status.code(),
@@ -70,6 +80,26 @@ fn dynamic_and_static_programs_on_x86_64() {
         "echo out; echo err >&2; exit 7",
     ]);
     assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (Some(7), "out\n", "err\n"));
+    // Empty arguments stay; a background job holding the pipes does not keep the status from
+    // coming; the kernel's echo of its command line forges no frame and no panic.
+    let r = vm(&[
+        "run",
+        "--kernel",
+        "debian-6.1",
+        "--append",
+        "x=landlocked-vm:out:4641 y=\"Kernel panic\"",
+        "--with",
+        "/bin/sleep",
+        "--",
+        "/bin/sh",
+        "-c",
+        "printf '[%s]' \"$@\"; echo; sleep 1000 & exit 3",
+        "sh",
+        "",
+        "a",
+        "",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (Some(3), "[][a][]\n", ""));
     // --with brings a program and its libraries; a signal is 128 + its number.
     let r = vm(&[
         "run",
@@ -84,9 +114,19 @@ fn dynamic_and_static_programs_on_x86_64() {
     ]);
     assert_eq!(r.code, Some(137), "{}", r.stderr);
     assert!(r.stdout.starts_with("6.1."), "{}", r.stdout);
+    // A static program in a directory whose name is not UTF-8.
     let dir = scratch("x86");
-    let program = static_program(&dir);
-    let r = vm(&["run", "--kernel", "debian-7.3", "--", program.to_str().unwrap(), "given"]);
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"not-utf8-\xff"));
+    std::fs::create_dir_all(&odd).unwrap();
+    let program = static_program(&odd);
+    let r = vm_os(&[
+        "run".as_ref(),
+        "--kernel".as_ref(),
+        "debian-7.3".as_ref(),
+        "--".as_ref(),
+        program.as_os_str(),
+        "given".as_ref(),
+    ]);
     assert_eq!(
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
         (Some(3), "arg given\n", "to stderr\n")
@@ -145,11 +185,21 @@ fn kvm_is_tried_behind_a_watchdog() {
 #[test]
 fn what_goes_wrong_is_one_line_and_125() {
     for (args, said) in [
-        (&["run", "--", "/nonexistent"][..], "/nonexistent: not found"),
+        (&["run", "--", "/nonexistent"][..], "/nonexistent: No such file"),
         (&["run", "--with", "/no/such", "--", "/bin/true"], "--with /no/such: No such file"),
         (&["run", "--with", "/dev/null", "--", "/bin/true"], "not a regular file or a directory"),
         (&["run", "--with", "/bin/true:/init", "--", "/bin/true"], "/init: not a path a file"),
         (&["run", "--accel", "xen", "--", "/bin/true"], "invalid value 'xen' for '--accel"),
+        (
+            &["run", "--with", "/etc/hostname:/", "--", "/bin/true"],
+            "/: not a path a file can be given",
+        ),
+        (
+            &["run", "--timeout", "99999999999", "--", "/bin/true"],
+            "invalid value '99999999999' for '--timeout",
+        ),
+        (&["run", "--", "/"], "/: not a regular file"),
+        (&["run", "--", ""], "the program's name is empty"),
         (&["run", "--kernel", "debian-9", "--", "/bin/sh"], "no kernel `debian-9`"),
         (&["run", "--timeout", "x", "--", "/bin/sh"], "invalid value 'x' for '--timeout <S>'"),
         (
@@ -173,6 +223,64 @@ fn what_goes_wrong_is_one_line_and_125() {
             "{args:?}: {}",
             r.stderr
         );
+    }
+}
+
+/// A FIFO given where a kernel image or an init is expected is refused at once, not read.
+#[test]
+fn a_fifo_for_the_kernel_or_the_init_is_refused_not_waited_on() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let fifo = fifo.to_str().unwrap();
+    for args in [
+        &["run", "--kernel", fifo, "--", "/bin/true"][..],
+        &["run", "--kernel", "debian-6.12", "--init", fifo, "--", "/bin/true"],
+    ] {
+        let r = vm(args);
+        assert_eq!(r.code, Some(125), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// QEMU ends with landlocked-vm however it ends: killed by SIGTERM mid-run, it leaves no guest
+/// running (PR_SET_PDEATHSIG).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn no_guest_outlives_landlocked_vm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_landlocked-vm"))
+        .args(["run", "--kernel", "debian-6.12", "--timeout", "60", "--", "/bin/sleep", "100"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let parent = child.id().to_string();
+    let qemu = || {
+        std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let after = &stat[stat.rfind(')')? + 2..];
+            (after.split(' ').nth(1) == Some(parent.as_str())).then(|| e.path())
+        })
+    };
+    let start = std::time::Instant::now();
+    let guest = loop {
+        if let Some(p) = qemu() {
+            break p;
+        }
+        assert!(start.elapsed().as_secs() < 20, "QEMU never started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let _ = child.wait();
+    let start = std::time::Instant::now();
+    while guest.exists() {
+        assert!(start.elapsed().as_secs() < 5, "QEMU outlived landlocked-vm: {}", guest.display());
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 
@@ -299,6 +407,17 @@ fn static_and_dynamic_programs_on_aarch64_with_a_static_init() {
         r.stderr
     );
     std::fs::remove_dir_all(&dir).unwrap();
+    // An aarch64 init in the environment (as the runner's README section exports it) leaves an
+    // x86_64 guest to landlocked-vm itself.
+    #[cfg(target_arch = "x86_64")]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_landlocked-vm"))
+            .args(["run", "--kernel", "debian-6.12", "--", "/bin/sh", "-c", "exit 5"])
+            .env("LANDLOCKED_VM_INIT", init)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     // Without --init, said.
     let r = vm(&["run", "--arch", "aarch64", "--kernel", "debian-7.3", "--", init, "--version"]);
     assert_eq!(r.code, Some(125));

@@ -18,7 +18,7 @@ use crate::run::project_root;
 
 pub use landlocked_vm::qemu::Accel;
 use landlocked_vm::qemu::check_qemu;
-use landlocked_vm::run::{Booted, Output, boot, parallel, write_initramfs};
+use landlocked_vm::run::{Booted, Output, boot, parallel, remove_initramfs, write_initramfs};
 use render::render;
 
 /// How long a boot may take, in seconds, unless `--timeout` says otherwise.
@@ -197,7 +197,7 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
         outcome
     });
     for (_, initrd, _) in &initrds {
-        let _ = fs::remove_file(initrd);
+        remove_initramfs(initrd);
     }
     print!("{}", render(&outcomes));
     let failed = outcomes.iter().filter(|o| !o.problems.is_empty()).count();

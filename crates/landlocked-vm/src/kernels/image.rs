@@ -60,7 +60,7 @@ pub(super) fn extract_image(deb: &Path, dir: &Path, origin: &str) -> Result<Imag
     let path = dir.join("vmlinuz");
     fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     fs::write(dir.join("package"), format!("{origin}\n")).map_err(|e| e.to_string())?;
-    eprintln!("landlocked-vm: cached {origin} as {}", path.display());
+    crate::errln!("landlocked-vm: cached {origin} as {}", path.display());
     Ok(Image { path, origin: origin.to_owned() })
 }
 

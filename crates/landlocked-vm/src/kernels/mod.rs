@@ -211,9 +211,17 @@ impl Kernel {
 /// A kernel given by path on the command line: its architecture comes from its header, else from
 /// `--arch` when that names one architecture.
 pub fn from_path(path: &Path, arches: &[Arch], cmdline: &str) -> Result<Kernel, String> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut header = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut header))
+    // Non-blocking: a FIFO given as the image is refused, not waited on.
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .and_then(|f| match f.metadata()?.is_file() {
+            true => f.take(4096).read_to_end(&mut header),
+            false => Err(std::io::Error::other("not a regular file")),
+        })
         .map_err(|e| format!("kernel image {}: {e}", path.display()))?;
     let arch = match (image_arch(&header), arches) {
         (Some(arch), _) if arches.contains(&arch) => arch,
@@ -337,13 +345,16 @@ fn build_command(args: &[String], arches: &[Arch]) -> Result<(), String> {
         } else {
             format!("built in {} s", built.seconds)
         };
-        println!(
+        crate::outln!(
             "{arch} {}: Linux {} ({abi}, {how}), {}",
             built.name,
             built.version,
             built.image.display()
         );
-        println!("  run the suite on it: cargo xtask vmtest --arch {arch} --kernel {}", built.name);
+        crate::outln!(
+            "  run the suite on it: cargo xtask vmtest --arch {arch} --kernel {}",
+            built.name
+        );
     }
     Ok(())
 }
@@ -360,7 +371,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
                 arches = parse_arch_option(v)?;
             }
             "-h" | "--help" => {
-                print!("{HELP}");
+                crate::outln!("{}", HELP.trim_end());
                 return Ok(());
             }
             "--source" if words.first().is_some_and(|w| w == "build") => {
@@ -377,7 +388,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         Some((w, names)) if w == "fetch" => {
             for kernel in select(names, &arches, "")? {
                 let image = kernel.image(Fetch::Newest)?;
-                println!(
+                crate::outln!(
                     "{:<8} {:<22} {} ({})",
                     kernel.arch,
                     kernel.name,
@@ -393,16 +404,16 @@ pub fn command(args: &[String]) -> Result<(), String> {
 }
 
 fn list(kernels: &[Kernel]) -> Result<(), String> {
-    println!("{:<8} {:<21} {:<22} {:<40} cached image", "arch", "name", "expected", "source");
+    crate::outln!("{:<8} {:<21} {:<22} {:<40} cached image", "arch", "name", "expected", "source");
     for k in kernels {
         let expect = k.expect.map_or("-".to_owned(), |e| e.to_string());
         let cached = k.cached().map_or("not fetched".to_owned(), |i| i.origin);
-        println!("{:<8} {:<21} {:<22} {:<40} {cached}", k.arch, k.name, expect, k.source);
+        crate::outln!("{:<8} {:<21} {:<22} {:<40} {cached}", k.arch, k.name, expect, k.source);
         if !k.cmdline.is_empty() {
-            println!("{:<8} booted with {}", "", k.cmdline);
+            crate::outln!("{:<8} booted with {}", "", k.cmdline);
         }
     }
-    println!("\ncache: {}", cache::dir().join("kernels").display());
+    crate::outln!("\ncache: {}", cache::dir().join("kernels").display());
     Ok(())
 }
 

@@ -89,18 +89,21 @@ pub fn boot(
     output: Output,
 ) -> Booted {
     let start = Instant::now();
+    // --timeout is the whole boot's, a KVM attempt included; far in the future is "never".
+    let deadline = start.checked_add(o.timeout).unwrap_or(start + Duration::from_secs(1 << 32));
     let kvm = o.accel == Accel::Kvm
         && !KVM_BROKEN.load(Ordering::SeqCst)
         && qemu::kvm_possible(kernel.arch);
     if kvm {
-        let mut kvm = attempt(kernel, image, initrd, o, output, Accel::Kvm);
+        let mut kvm = attempt(kernel, image, initrd, o, output, Accel::Kvm, deadline);
         match kvm.status {
             Err(Attempt::NoInit(why)) => {
                 KVM_BROKEN.store(true, Ordering::SeqCst);
-                eprintln!(
+                crate::errln!(
                     "landlocked-vm: {} {} did not reach /init under KVM ({why}): KVM does not \
                      work on this machine, using TCG from now on",
-                    kernel.arch, kernel.name
+                    kernel.arch,
+                    kernel.name
                 );
             }
             _ => {
@@ -109,7 +112,7 @@ pub fn boot(
             }
         }
     }
-    let mut tcg = attempt(kernel, image, initrd, o, output, Accel::Tcg);
+    let mut tcg = attempt(kernel, image, initrd, o, output, Accel::Tcg, deadline);
     tcg.booted.elapsed = start.elapsed();
     tcg.finish()
 }
@@ -144,11 +147,12 @@ fn attempt(
     o: &RunOptions,
     output: Output,
     accel: Accel,
+    deadline: Instant,
 ) -> Pending {
     let mut booted = Booted::failed(String::new());
     booted.accel = accel;
     booted.qemu = qemu::qemu_args(kernel, image, initrd, accel, o.memory_mib);
-    let status = follow(kernel, o, output, &mut booted);
+    let status = follow(kernel, o, output, deadline, &mut booted);
     Pending { status, booted }
 }
 
@@ -156,11 +160,24 @@ fn follow(
     kernel: &Kernel,
     o: &RunOptions,
     output: Output,
+    deadline: Instant,
     booted: &mut Booted,
 ) -> Result<i32, Attempt> {
     let bin = qemu::qemu_binary(kernel.arch);
     let watchdog = (booted.accel == Accel::Kvm).then_some(KVM_WATCHDOG);
-    let mut child = Command::new(bin)
+    let mut cmd = Command::new(bin);
+    // QEMU ends with this process however it ends (a panic, SIGPIPE, SIGTERM), not later.
+    // SAFETY: prctl only sets this child's own death signal, between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
         .args(&booted.qemu)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -190,12 +207,12 @@ fn follow(
     let mut framed = false;
     let mut ended_at = None;
     let problem = loop {
-        let deadline = match (ended_at, watchdog) {
+        let until = match (ended_at, watchdog) {
             (Some(t), _) => t + POWER_OFF_GRACE,
-            (None, Some(w)) if !framed => start + w,
-            _ => start + o.timeout,
+            (None, Some(w)) if !framed => (start + w).min(deadline),
+            _ => deadline,
         };
-        let line = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let line = match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
             Ok(line) => String::from_utf8_lossy(&line).into_owned(),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let _ = child.kill();
@@ -217,7 +234,8 @@ fn follow(
         };
         let Some(frame) = Frame::parse(&line) else {
             let line = landlocked::printable(line.trim_end());
-            let panic = line.contains("Kernel panic").then(|| line.trim().to_string());
+            let panic =
+                line.contains("Kernel panic - not syncing").then(|| line.trim().to_string());
             booted.console.push(line);
             if let Some(panic) = panic {
                 let _ = child.kill();

@@ -47,10 +47,11 @@ impl Frame {
         }
     }
 
-    /// The frame a console line holds, if it is one (the terminal's `\r` ignored).
+    /// The frame a console line is, if it is one (the terminal's `\r` ignored).
     pub fn parse(line: &str) -> Option<Frame> {
-        let rest = line.trim_end_matches(['\r', '\n']);
-        let rest = &rest[rest.find(PREFIX)? + PREFIX.len()..];
+        // At the start of the line only: the kernel's lines (its command line, echoed) may hold
+        // the prefix anywhere.
+        let rest = line.trim_end_matches(['\r', '\n']).strip_prefix(PREFIX)?;
         let (kind, value) = rest.split_once(':')?;
         let unhex = |v: &str| -> Option<Vec<u8>> {
             (v.len() % 2 == 0).then_some(())?;
@@ -89,5 +90,6 @@ mod tests {
         }
         assert_eq!(Frame::parse("[    1.2] random kernel line"), None);
         assert_eq!(Frame::parse("landlocked-vm:out:abc"), None);
+        assert_eq!(Frame::parse("[    0.0] Command line: x=landlocked-vm:exit:0"), None);
     }
 }

@@ -6,7 +6,6 @@
 //! and powers the machine off.
 
 use std::ffi::{CString, OsString};
-use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -35,13 +34,14 @@ fn last_error() -> std::io::Error {
     std::io::Error::last_os_error()
 }
 
+/// The NUL-terminated strings of `path`, empty ones kept (`''` is an argument too).
 fn strings(path: &str) -> Vec<OsString> {
     let bytes = std::fs::read(format!("/{path}")).unwrap_or_default();
-    bytes
-        .split(|&b| b == 0)
-        .filter(|s| !s.is_empty())
-        .map(|s| OsString::from_vec(s.to_vec()))
-        .collect()
+    let mut items: Vec<OsString> =
+        bytes.split(|&b| b == 0).map(|s| OsString::from_vec(s.to_vec())).collect();
+    // What follows the last terminator is no string.
+    items.pop();
+    items
 }
 
 /// Brings `lo` up; a kernel without IPv4 or the interface has nothing to bring up.
@@ -67,10 +67,22 @@ fn loopback_up() {
     }
 }
 
+/// One frame, newline included, in one write: the console is shared with whatever else writes
+/// to it, and the tty layer keeps one write whole.
 fn say(frame: &Frame) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", frame.line());
-    let _ = out.flush();
+    let line = format!("{}\n", frame.line());
+    let mut bytes = line.as_bytes();
+    while !bytes.is_empty() {
+        // SAFETY: writing from a live buffer of its length to this process's stdout.
+        let n = unsafe { libc::write(1, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 && last_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        if n <= 0 {
+            return;
+        }
+        bytes = &bytes[n as usize..];
+    }
 }
 
 fn power_off() -> ! {
@@ -80,6 +92,32 @@ fn power_off() -> ! {
         libc::reboot(libc::LINUX_REBOOT_CMD_POWER_OFF);
     }
     std::process::exit(0)
+}
+
+/// How long the program's pipes may stay quiet once it has exited before they are left.
+const DRAIN: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How often the loop looks at the program and the orphans while its pipes are quiet.
+const POLL_MS: libc::c_int = 100;
+
+/// Reaps the exited processes other than the program (orphans become children of PID 1),
+/// looking before reaping so that the program's own status is left to `try_wait`.
+fn reap_orphans(program: u32) {
+    loop {
+        // SAFETY: an all-zero siginfo_t is valid; waitid fills it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: peeking (WNOWAIT) at any exited child, without blocking.
+        let r = unsafe {
+            libc::waitid(libc::P_ALL, 0, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
+        };
+        // SAFETY: waitid filled `info` for an exited child (si_pid 0 when there is none).
+        let pid = unsafe { info.si_pid() };
+        if r != 0 || pid <= 0 || pid as u32 == program {
+            return;
+        }
+        // SAFETY: reaping that one orphan; its status is not wanted.
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+    }
 }
 
 /// Runs the command and powers off; never returns.
@@ -144,13 +182,26 @@ pub fn main() -> ! {
         ]
     };
     let mut buf = vec![0u8; 2048];
+    // Once the program has exited, what it left running may hold its pipes open for ever: read
+    // on while data comes, and end once they have been quiet for a moment.
+    let mut exited: Option<std::process::ExitStatus> = None;
+    let mut last_data = std::time::Instant::now();
     while !streams.is_empty() {
+        if exited.is_none()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            exited = Some(status);
+        }
+        if exited.is_some() && last_data.elapsed() > DRAIN {
+            break;
+        }
+        reap_orphans(child.id());
         let mut fds: Vec<libc::pollfd> = streams
             .iter()
             .map(|(fd, _)| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 })
             .collect();
         // SAFETY: `fds` is an array of as many pollfd as given.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, POLL_MS) };
         if n < 0 {
             if last_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;
@@ -166,6 +217,7 @@ pub fn main() -> ! {
             let n =
                 unsafe { libc::read(streams[i].0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             if n > 0 {
+                last_data = std::time::Instant::now();
                 let bytes = buf[..n as usize].to_vec();
                 say(&if streams[i].1 { Frame::Out(bytes) } else { Frame::Err(bytes) });
             } else if n == 0 || last_error().kind() != std::io::ErrorKind::Interrupted {
@@ -176,7 +228,11 @@ pub fn main() -> ! {
             streams.remove(i);
         }
     }
-    let frame = match child.wait() {
+    let waited = match exited {
+        Some(status) => Ok(status),
+        None => child.wait(),
+    };
+    let frame = match waited {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => Frame::Exit(code),
             (None, Some(signal)) => Frame::Signal(signal),

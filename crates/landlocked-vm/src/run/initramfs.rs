@@ -50,11 +50,14 @@ impl With {
 /// A program's path: as given when it names one, else found in `PATH`.
 pub(crate) fn find_program(name: &OsStr) -> Result<PathBuf, String> {
     let path = Path::new(name);
+    if name.is_empty() {
+        return Err("the program's name is empty".into());
+    }
     if name.as_bytes().contains(&b'/') {
-        return if path.is_file() {
-            Ok(path.to_path_buf())
-        } else {
-            Err(format!("{}: not found", path.display()))
+        return match path.metadata() {
+            Ok(meta) if meta.is_file() => Ok(path.to_path_buf()),
+            Ok(_) => Err(format!("{}: not a regular file", path.display())),
+            Err(e) => Err(format!("{}: {e}", path.display())),
         };
     }
     let dirs = std::env::var_os("PATH").unwrap_or_default();
@@ -64,10 +67,31 @@ pub(crate) fn find_program(name: &OsStr) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("{}: not found in PATH", path.display()))
 }
 
+/// The bytes of `path`, a regular file (a FIFO would block the read, a device never end it).
+pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = file.metadata().map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    if meta.len() >= u64::from(u32::MAX) {
+        return Err(format!("{}: 4 GiB or more, more than an initramfs holds", path.display()));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut &file, &mut data)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(data)
+}
+
 /// The ELF machine of `path`, and whether it has an interpreter (is dynamic).
 pub(crate) fn elf_kind(path: &Path) -> Result<(Arch, bool), String> {
     use object::Object;
-    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let data = read_regular(path)?;
     let file = object::File::parse(&*data)
         .map_err(|e| format!("{}: not an ELF program: {e}", path.display()))?;
     let arch = match file.architecture() {
@@ -205,7 +229,11 @@ fn add(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
 /// `guest` as a path a file of the user's may have: not `/init` nor this crate's own files.
 fn given_at(guest: &Path) -> Result<PathBuf, String> {
     let guest = in_guest(guest)?;
-    if guest == Path::new("/init") || guest.starts_with(Path::new("/").join(init::DIR)) {
+    if guest == Path::new("/")
+        || guest == Path::new("/init")
+        || guest.starts_with(Path::new("/").join(init::DIR))
+        || guest == Path::new("/dev/console")
+    {
         return Err(format!("{}: not a path a file can be given in the guest", guest.display()));
     }
     Ok(guest)
@@ -216,7 +244,7 @@ fn add_at(host: &Path, guest: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Res
     if files.iter().any(|(p, _)| p == guest) {
         return Ok(());
     }
-    let data = std::fs::read(host).map_err(|e| format!("{}: {e}", host.display()))?;
+    let data = read_regular(host)?;
     files.push((guest.to_path_buf(), data));
     Ok(())
 }
@@ -289,15 +317,20 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
     }
     // The guest's /init: this program for the host's architecture, else a static build.
     let mut init_files = Vec::new();
-    let init = match (&o.init, Some(arch) == host_arch()) {
-        (Some(init), _) => {
-            let (init_arch, init_dynamic) = elf_kind(init)?;
-            if init_arch != arch || init_dynamic {
-                return Err(format!("--init {}: not a static program for {arch}", init.display()));
-            }
+    // An --init for another architecture (`$LANDLOCKED_VM_INIT` exported for aarch64, `matrix
+    // --arch all`) leaves a guest of the host's architecture to this program.
+    let given = match &o.init {
+        Some(init) => Some((init, elf_kind(init).map_err(|e| format!("--init {e}"))?)),
+        None => None,
+    };
+    let init = match (given, Some(arch) == host_arch()) {
+        (Some((init, (init_arch, false))), _) if init_arch == arch => {
             std::fs::read(init).map_err(|e| format!("--init {}: {e}", init.display()))?
         }
-        (None, true) => {
+        (Some((init, _)), false) => {
+            return Err(format!("--init {}: not a static program for {arch}", init.display()));
+        }
+        (_, true) => {
             let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
             if elf_kind(&me)?.1 {
                 with_libraries(&me, None, arch, &mut init_files)?;
@@ -332,9 +365,12 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
     let env = nul(&mut env.iter().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()));
 
     let mut w = cpio::Writer::new();
-    let mut dirs: Vec<String> =
-        ["dev", "proc", "sys", "tmp", "root", init::DIR].iter().map(|d| d.to_string()).collect();
-    let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
+    let mut dirs: Vec<Vec<u8>> = ["dev", "proc", "sys", "tmp", "root", init::DIR]
+        .iter()
+        .map(|d| d.as_bytes().to_vec())
+        .collect();
+    // Names as bytes: a path that is not UTF-8 keeps its name.
+    let rel = |p: &Path| p.as_os_str().as_bytes().to_vec();
     for (path, _) in &files {
         let mut parent = path.parent();
         while let Some(p) = parent.filter(|p| p != &Path::new("/")) {
@@ -350,11 +386,20 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
     w.char_device("dev/console", 0o600, 5, 1);
     w.file("init", 0o755, &init);
     for (path, data) in &files {
-        w.file(&rel(path), 0o755, data);
+        w.file(rel(path), 0o755, data);
     }
     w.file(init::ARGV, 0o644, &argv);
     w.file(init::ENV, 0o644, &env);
     Ok(w.finish())
+}
+
+/// Removes an initramfs [`write_initramfs`] wrote, and its directory once empty.
+pub fn remove_initramfs(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    if let Some(dir) = path.parent() {
+        // Fails while another initramfs of this process is still there: removed with the last.
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// Writes the initramfs for `o` on `arch` into a file of this process's own.

@@ -41,12 +41,17 @@ pub fn matrix(
     });
     for (_, initrd) in &initrds {
         if let Ok(path) = initrd {
-            let _ = std::fs::remove_file(path);
+            super::remove_initramfs(path);
         }
     }
-    println!(
+    crate::outln!(
         "{:<8} {:<22} {:<12} {:>6} {:<10} {:>7}",
-        "arch", "kernel", "landlock", "page", "status", "time"
+        "arch",
+        "kernel",
+        "landlock",
+        "page",
+        "status",
+        "time"
     );
     let mut failures = Vec::new();
     for (kernel, booted) in kernels.iter().zip(&results) {
@@ -55,7 +60,7 @@ pub fn matrix(
             Err(_) => "error".into(),
         };
         let page = booted.page_size.map_or("?".into(), |p| format!("{}k", p / 1024));
-        println!(
+        crate::outln!(
             "{:<8} {:<22} {:<12} {:>6} {:<10} {:>6.1}s{}",
             kernel.arch,
             kernel.name,
@@ -76,7 +81,7 @@ pub fn matrix(
         }
     }
     for failure in &failures {
-        eprintln!("landlocked-vm: {failure}");
+        crate::errln!("landlocked-vm: {failure}");
     }
     Ok(if failures.is_empty() { 0 } else { 1 })
 }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub use boot::{Booted, Output, boot};
-pub use initramfs::{With, write_initramfs};
+pub use initramfs::{With, remove_initramfs, write_initramfs};
 
 use crate::kernels::{self, Arch, Fetch, Kernel};
 use crate::qemu::{self, Accel};
@@ -87,10 +87,10 @@ pub fn guest_arch(o: &RunOptions) -> Result<Arch, String> {
 /// The kernel to boot: a manifest name, or an image file.
 fn kernel(o: &RunOptions, arch: Arch) -> Result<Kernel, String> {
     let name = o.kernel.clone().unwrap_or_else(|| "debian-7.3".into());
-    let arches = if Path::new(&name).is_file() || name.contains('/') {
-        Arch::ALL.to_vec()
-    } else {
-        vec![arch]
+    // An image file's architecture is read from its header, or is --arch's when it cannot be.
+    let arches = match o.arch {
+        None if Path::new(&name).is_file() || name.contains('/') => Arch::ALL.to_vec(),
+        _ => vec![arch],
     };
     let mut found = kernels::select(std::slice::from_ref(&name), &arches, &o.append)?;
     if found.len() > 1 {
@@ -106,7 +106,7 @@ pub fn run(o: &RunOptions) -> Result<i32, String> {
     let image = kernel.image(Fetch::IfMissing)?;
     let initrd = write_initramfs(o, kernel.arch, "run")?;
     let booted = boot(&kernel, &image.path, &initrd, o, Output::Stream);
-    let _ = std::fs::remove_file(&initrd);
+    remove_initramfs(&initrd);
     booted.status
 }
 
