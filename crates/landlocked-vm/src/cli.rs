@@ -111,7 +111,7 @@ pub struct Common {
     #[arg(long, value_enum, default_value = "tcg")]
     pub accel: AccelArg,
     /// A variable for the program
-    #[arg(long, value_name = "NAME=VALUE", value_parser = name_value)]
+    #[arg(long, value_name = "NAME=VALUE", value_parser = clap::builder::TypedValueParser::try_map(clap::builder::OsStringValueParser::new(), name_value))]
     pub env: Vec<(OsString, OsString)>,
     /// The program and its arguments
     #[arg(required = true, trailing_var_arg = true, value_name = "PROGRAM")]
@@ -145,10 +145,19 @@ pub struct MatrixArgs {
     pub common: Common,
 }
 
-fn name_value(s: &str) -> Result<(OsString, OsString), String> {
-    match s.split_once('=') {
-        Some((name, value)) if !name.is_empty() => Ok((name.into(), value.into())),
-        _ => Err(format!("takes NAME=VALUE, got `{s}`")),
+/// `NAME=VALUE`, the value any bytes (a variable need not be UTF-8).
+fn name_value(s: OsString) -> Result<(OsString, OsString), String> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let bytes = s.into_vec();
+    match bytes.iter().position(|&b| b == b'=') {
+        Some(eq) if eq > 0 => Ok((
+            OsString::from_vec(bytes[..eq].to_vec()),
+            OsString::from_vec(bytes[eq + 1..].to_vec()),
+        )),
+        _ => Err(format!(
+            "takes NAME=VALUE, got `{}`",
+            std::ffi::OsStr::from_bytes(&bytes).to_string_lossy()
+        )),
     }
 }
 
@@ -171,5 +180,21 @@ impl Common {
             env: self.env,
             command: self.command,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::ffi::OsStringExt;
+
+    use super::*;
+
+    #[test]
+    fn variables_are_bytes() {
+        let v = name_value(OsString::from_vec(b"A=\xff=b".to_vec())).unwrap();
+        assert_eq!(v, ("A".into(), OsString::from_vec(b"\xff=b".to_vec())));
+        assert_eq!(name_value("A=".into()).unwrap(), ("A".into(), "".into()));
+        assert!(name_value("=x".into()).unwrap_err().contains("NAME=VALUE"));
+        assert!(name_value("x".into()).is_err());
     }
 }

@@ -200,6 +200,11 @@ fn what_goes_wrong_is_one_line_and_125() {
         ),
         (&["run", "--", "/"], "/: not a regular file"),
         (&["run", "--", ""], "the program's name is empty"),
+        (
+            &["run", "--with", "/bin/true:/bin/sh", "--", "/bin/sh"],
+            "/bin/sh in the guest already holds another file",
+        ),
+        (&["run", "--env", "=x", "--", "/bin/true"], "takes NAME=VALUE, got `=x`"),
         (&["run", "--kernel", "debian-9", "--", "/bin/sh"], "no kernel `debian-9`"),
         (&["run", "--timeout", "x", "--", "/bin/sh"], "invalid value 'x' for '--timeout <S>'"),
         (

@@ -184,9 +184,6 @@ fn with_libraries(
     }
     for granted in found.files {
         let guest = given_at(granted.guest.as_deref().unwrap_or(&granted.path))?;
-        if files.iter().any(|(p, _)| *p == guest) {
-            continue;
-        }
         // The file the loader checked, by its descriptor (not the path again), from its start:
         // the loader has read its headers through it.
         let mut data = Vec::new();
@@ -194,7 +191,7 @@ fn with_libraries(
         file.seek(std::io::SeekFrom::Start(0))
             .and_then(|_| file.read_to_end(&mut data))
             .map_err(|e| format!("{}: {e}", granted.path.display()))?;
-        files.push((guest, data));
+        put(files, guest, data, &granted.path)?;
     }
     // The loader's cache, where it has one: it finds libraries faster, and some only by it.
     let cache = root.unwrap_or(Path::new("/")).join("etc/ld.so.cache");
@@ -240,13 +237,32 @@ fn given_at(guest: &Path) -> Result<PathBuf, String> {
 }
 
 fn add_at(host: &Path, guest: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
-    let guest = &given_at(guest)?;
-    if files.iter().any(|(p, _)| p == guest) {
-        return Ok(());
-    }
+    let guest = given_at(guest)?;
     let data = read_regular(host)?;
-    files.push((guest.to_path_buf(), data));
-    Ok(())
+    put(files, guest, data, host)
+}
+
+/// `data` (from `host`) at `guest`: once, and never in place of another file there (the
+/// program, one of its libraries or the init's, another `--with`), which would lose silently.
+fn put(
+    files: &mut Vec<(PathBuf, Vec<u8>)>,
+    guest: PathBuf,
+    data: Vec<u8>,
+    host: &Path,
+) -> Result<(), String> {
+    match files.iter().find(|(p, _)| *p == guest) {
+        Some((_, there)) if *there == data => Ok(()),
+        Some(_) => Err(format!(
+            "{}: {} in the guest already holds another file (the program, a library or another \
+             --with)",
+            host.display(),
+            guest.display()
+        )),
+        None => {
+            files.push((guest, data));
+            Ok(())
+        }
+    }
 }
 
 /// How deep `--with DIR` goes: deeper is a symbolic link loop.
@@ -286,10 +302,8 @@ fn add_with(
         let mut needed = Vec::new();
         with_libraries(host, sysroot(o, arch, host)?.as_deref(), arch, &mut needed)?;
         for (path, data) in needed {
-            let path = given_at(if path == absolute { &with.guest } else { &path })?;
-            if !files.iter().any(|(p, _)| *p == path) {
-                files.push((path, data));
-            }
+            let at = given_at(if path == absolute { &with.guest } else { &path })?;
+            put(files, at, data, &path)?;
         }
         return Ok(());
     }
@@ -344,7 +358,9 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
             ));
         }
     };
-    files.extend(init_files);
+    for (path, data) in init_files {
+        put(&mut files, path.clone(), data, &path)?;
+    }
     let nul = |items: &mut dyn Iterator<Item = Vec<u8>>| {
         let mut out = Vec::new();
         for item in items {
