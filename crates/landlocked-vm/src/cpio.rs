@@ -13,6 +13,7 @@ pub struct Writer {
 const S_IFDIR: u32 = 0o040_000;
 const S_IFREG: u32 = 0o100_000;
 const S_IFCHR: u32 = 0o020_000;
+const S_IFLNK: u32 = 0o120_000;
 
 impl Writer {
     /// An empty archive.
@@ -29,6 +30,11 @@ impl Writer {
     /// A regular file holding `data` (under 4 GiB: newc's limit, which the caller checks).
     pub fn file(&mut self, path: impl AsRef<[u8]>, perm: u32, data: &[u8]) {
         self.entry(path.as_ref(), S_IFREG | perm, 1, (0, 0), data);
+    }
+
+    /// A symbolic link to `target` (its bytes are the entry's data, as newc keeps links).
+    pub fn symlink(&mut self, path: impl AsRef<[u8]>, target: &[u8]) {
+        self.entry(path.as_ref(), S_IFLNK | 0o777, 1, (0, 0), target);
     }
 
     /// A character device node (`dev/console` is 5, 1).

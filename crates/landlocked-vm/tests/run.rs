@@ -131,10 +131,14 @@ fn dynamic_and_static_programs_on_x86_64() {
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
         (Some(3), "arg given\n", "to stderr\n")
     );
-    // --with HOST:GUEST puts a directory where the program looks for it; the init has mounted
-    // securityfs and brought the loopback interface up (flags IFF_UP | IFF_LOOPBACK).
+    // --with HOST:GUEST puts a directory where the program looks for it, with its empty
+    // directories and its links as links; the init has mounted securityfs and brought the
+    // loopback interface up (flags IFF_UP | IFF_LOOPBACK). The shell runs through /bin/sh, a
+    // link on the host (to dash): a link in the guest too.
     std::fs::create_dir_all(dir.join("data/sub")).unwrap();
-    std::fs::write(dir.join("data/sub/note"), "noted\n").unwrap();
+    std::fs::create_dir_all(dir.join("data/empty")).unwrap();
+    std::fs::write(dir.join("data/sub/real"), "noted\n").unwrap();
+    std::os::unix::fs::symlink("real", dir.join("data/sub/note")).unwrap();
     let with = format!("{}:/srv/data", dir.join("data").display());
     let r = vm(&[
         "run",
@@ -147,13 +151,35 @@ fn dynamic_and_static_programs_on_x86_64() {
         "--",
         "/bin/sh",
         "-c",
-        "cat /srv/data/sub/note /sys/kernel/security/lsm; echo; cat /sys/class/net/lo/flags",
+        "test -L /srv/data/sub/note && test -d /srv/data/empty && cat /srv/data/sub/note \
+         /sys/kernel/security/lsm; echo; cat /sys/class/net/lo/flags",
     ]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", r.stdout);
     assert_eq!((lines[0], lines[2]), ("noted", "0x9"), "{}", r.stdout);
     assert!(lines[1].split(',').any(|lsm| lsm == "landlock"), "{}", r.stdout);
+    // A program whose library is beside it ($ORIGIN), run through a link from elsewhere: found
+    // in the guest as on the host.
+    let app = dir.join("app");
+    std::fs::create_dir_all(app.join("lib")).unwrap();
+    std::fs::write(app.join("lib.c"), "int answer(void) { return 42; }\n").unwrap();
+    std::fs::write(
+        app.join("main.c"),
+        "int answer(void);\nint main(void) { return answer() - 37; }\n",
+    )
+    .unwrap();
+    let gcc = |args: &[&str]| {
+        let status = Command::new("gcc").current_dir(&app).args(args).status().unwrap();
+        assert!(status.success(), "gcc {args:?}");
+    };
+    gcc(&["-shared", "-fPIC", "-o", "lib/libanswer.so", "lib.c"]);
+    gcc(&["-o", "main", "main.c", "-Llib", "-lanswer", "-Wl,-rpath,$ORIGIN/lib"]);
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::os::unix::fs::symlink(app.join("main"), dir.join("bin/answer")).unwrap();
+    let link = dir.join("bin/answer");
+    let r = vm(&["run", "--kernel", "debian-6.12", "--", link.to_str().unwrap()]);
+    assert_eq!(r.code, Some(5), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

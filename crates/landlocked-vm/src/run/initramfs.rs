@@ -9,6 +9,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::root::{Node, Root};
 use super::{RunOptions, host_arch, init};
 use crate::cpio;
 use crate::kernels::Arch;
@@ -151,7 +152,7 @@ fn with_libraries(
     path: &Path,
     root: Option<&Path>,
     arch: Arch,
-    files: &mut Vec<(PathBuf, Vec<u8>)>,
+    files: &mut Root,
 ) -> Result<(), String> {
     use landlocked::loader::{Config, Environment, resolve_with};
     use std::io::{Read, Seek};
@@ -191,7 +192,7 @@ fn with_libraries(
         file.seek(std::io::SeekFrom::Start(0))
             .and_then(|_| file.read_to_end(&mut data))
             .map_err(|e| format!("{}: {e}", granted.path.display()))?;
-        put(files, guest, data, &granted.path)?;
+        files.program(guest, data, &granted.path)?;
     }
     // The loader's cache, where it has one: it finds libraries faster, and some only by it.
     let cache = root.unwrap_or(Path::new("/")).join("etc/ld.so.cache");
@@ -219,7 +220,7 @@ fn in_guest(path: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-fn add(path: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+fn add(path: &Path, files: &mut Root) -> Result<(), String> {
     add_at(path, &in_guest(path)?, files)
 }
 
@@ -236,53 +237,40 @@ fn given_at(guest: &Path) -> Result<PathBuf, String> {
     Ok(guest)
 }
 
-fn add_at(host: &Path, guest: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) -> Result<(), String> {
+fn add_at(host: &Path, guest: &Path, files: &mut Root) -> Result<(), String> {
     let guest = given_at(guest)?;
     let data = read_regular(host)?;
-    put(files, guest, data, host)
+    files.program(guest, data, host)
 }
 
-/// `data` (from `host`) at `guest`: once, and never in place of another file there (the
-/// program, one of its libraries or the init's, another `--with`), which would lose silently.
-fn put(
-    files: &mut Vec<(PathBuf, Vec<u8>)>,
-    guest: PathBuf,
-    data: Vec<u8>,
-    host: &Path,
-) -> Result<(), String> {
-    match files.iter().find(|(p, _)| *p == guest) {
-        Some((_, there)) if *there == data => Ok(()),
-        Some(_) => Err(format!(
-            "{}: {} in the guest already holds another file (the program, a library or another \
-             --with)",
-            host.display(),
-            guest.display()
-        )),
-        None => {
-            files.push((guest, data));
-            Ok(())
-        }
-    }
-}
-
-/// How deep `--with DIR` goes: deeper is a symbolic link loop.
+/// How deep `--with DIR` goes: deeper is a loop (bind mounts) or nonsense.
 const WITH_DEPTH: usize = 32;
 
-/// A file of `--with` at its guest path (a dynamic program of the guest's architecture with its
-/// libraries), or a directory's files.
+/// A file of `--with` at its guest path with its mode (a dynamic program of the guest's
+/// architecture with its libraries), or a directory with what it holds: its files, its
+/// directories (empty ones too) and its symbolic links as links. `--with` of a link follows it.
 fn add_with(
     with: &With,
     o: &RunOptions,
     arch: Arch,
     depth: usize,
-    files: &mut Vec<(PathBuf, Vec<u8>)>,
+    files: &mut Root,
 ) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
     let host = &with.host;
-    let meta = std::fs::metadata(host).map_err(|e| format!("--with {}: {e}", host.display()))?;
+    let meta = if depth == 0 { std::fs::metadata(host) } else { std::fs::symlink_metadata(host) }
+        .map_err(|e| format!("--with {}: {e}", host.display()))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if meta.file_type().is_symlink() {
+        let target =
+            std::fs::read_link(host).map_err(|e| format!("--with {}: {e}", host.display()))?;
+        return files.put(given_at(&with.guest)?, Node::Link(target), host);
+    }
     if meta.is_dir() {
         if depth >= WITH_DEPTH {
             return Err(format!("--with {}: more than {WITH_DEPTH} levels deep", host.display()));
         }
+        files.put(given_at(&with.guest)?, Node::Dir(mode), host)?;
         let mut names: Vec<OsString> = std::fs::read_dir(host)
             .and_then(|d| d.map(|e| e.map(|e| e.file_name())).collect())
             .map_err(|e| format!("--with {}: {e}", host.display()))?;
@@ -299,15 +287,16 @@ fn add_with(
     if elf_kind(host).is_ok_and(|(a, dynamic)| a == arch && dynamic) {
         // A dynamic program comes with its libraries, as PROGRAM does; itself at its guest path.
         let absolute = in_guest(host)?;
-        let mut needed = Vec::new();
+        let mut needed = Root::default();
         with_libraries(host, sysroot(o, arch, host)?.as_deref(), arch, &mut needed)?;
-        for (path, data) in needed {
+        for (path, node) in needed.into_entries() {
             let at = given_at(if path == absolute { &with.guest } else { &path })?;
-            put(files, at, data, &path)?;
+            files.put(at, node, &path)?;
         }
         return Ok(());
     }
-    add_at(host, &with.guest, files)
+    let data = read_regular(host)?;
+    files.put(given_at(&with.guest)?, Node::File { data, mode }, host)
 }
 
 /// The initramfs for `command` on `arch`.
@@ -320,17 +309,25 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
             program.display()
         ));
     }
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut files = Root::default();
+    // Run by the path given, which may be a link: the file at its real path (where the
+    // loader's `$ORIGIN` is), the link beside as on the host.
+    let real =
+        std::fs::canonicalize(&program).map_err(|e| format!("{}: {e}", program.display()))?;
     if dynamic {
-        with_libraries(&program, sysroot(o, arch, &program)?.as_deref(), arch, &mut files)?;
+        with_libraries(&real, sysroot(o, arch, &program)?.as_deref(), arch, &mut files)?;
     } else {
-        add(&program, &mut files)?;
+        add(&real, &mut files)?;
+    }
+    let (given, real) = (in_guest(&program)?, in_guest(&real)?);
+    if given != real {
+        files.put(given_at(&given)?, Node::Link(real), &program)?;
     }
     for extra in &o.with {
         add_with(extra, o, arch, 0, &mut files)?;
     }
     // The guest's /init: this program for the host's architecture, else a static build.
-    let mut init_files = Vec::new();
+    let mut init_files = Root::default();
     // An --init for another architecture (`$LANDLOCKED_VM_INIT` exported for aarch64, `matrix
     // --arch all`) leaves a guest of the host's architecture to this program.
     let given = match &o.init {
@@ -348,7 +345,6 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
             let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
             if elf_kind(&me)?.1 {
                 with_libraries(&me, None, arch, &mut init_files)?;
-                init_files.retain(|(p, _)| *p != me);
             }
             std::fs::read(&me).map_err(|e| format!("{}: {e}", me.display()))?
         }
@@ -358,8 +354,12 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
             ));
         }
     };
-    for (path, data) in init_files {
-        put(&mut files, path.clone(), data, &path)?;
+    let me = std::env::current_exe().ok();
+    for (path, node) in init_files.into_entries() {
+        // Its libraries: this program itself is /init.
+        if Some(&path) != me.as_ref() {
+            files.put(path.clone(), node, &path)?;
+        }
     }
     let nul = |items: &mut dyn Iterator<Item = Vec<u8>>| {
         let mut out = Vec::new();
@@ -381,29 +381,9 @@ fn initramfs(o: &RunOptions, arch: Arch) -> Result<Vec<u8>, String> {
     let env = nul(&mut env.iter().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()));
 
     let mut w = cpio::Writer::new();
-    let mut dirs: Vec<Vec<u8>> = ["dev", "proc", "sys", "tmp", "root", init::DIR]
-        .iter()
-        .map(|d| d.as_bytes().to_vec())
-        .collect();
-    // Names as bytes: a path that is not UTF-8 keeps its name.
-    let rel = |p: &Path| p.as_os_str().as_bytes().to_vec();
-    for (path, _) in &files {
-        let mut parent = path.parent();
-        while let Some(p) = parent.filter(|p| p != &Path::new("/")) {
-            dirs.push(rel(p));
-            parent = p.parent();
-        }
-    }
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        w.dir(dir, 0o755);
-    }
+    files.write(&mut w, &["dev", "proc", "sys", "tmp", "root", init::DIR]);
     w.char_device("dev/console", 0o600, 5, 1);
     w.file("init", 0o755, &init);
-    for (path, data) in &files {
-        w.file(rel(path), 0o755, data);
-    }
     w.file(init::ARGV, 0o644, &argv);
     w.file(init::ENV, 0o644, &env);
     Ok(w.finish())
@@ -471,30 +451,52 @@ mod tests {
 
     #[test]
     fn with_cannot_replace_init() {
-        let mut files = Vec::new();
+        let mut files = Root::default();
         for guest in ["/init", "/landlocked-vm/argv", "/a/../init", "/../landlocked-vm/env"] {
             let e = add_at(Path::new("/etc/hostname"), Path::new(guest), &mut files).unwrap_err();
             assert!(e.contains("not a path a file can be given"), "{e}");
         }
-        assert!(files.is_empty());
+        assert!(files.entries().is_empty());
     }
 
     #[test]
     fn with_a_directory_takes_its_files_and_refuses_a_fifo() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("llvm-dir-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
         std::fs::write(dir.join("a"), "1").unwrap();
+        std::fs::set_permissions(dir.join("a"), std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::write(dir.join("sub/b"), "2").unwrap();
-        let mut files = Vec::new();
+        std::fs::set_permissions(dir.join("sub/b"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+        let mut files = Root::default();
         let with = With { host: dir.clone(), guest: "/data".into() };
         add_with(&with, &options(), Arch::X86_64, 0, &mut files).unwrap();
+        let file = |data: &[u8], mode| Node::File { data: data.to_vec(), mode };
+        let modes = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o7777;
         assert_eq!(
-            files,
+            files.entries(),
             [
-                (PathBuf::from("/data/a"), b"1".to_vec()),
-                (PathBuf::from("/data/sub/b"), b"2".to_vec())
+                (PathBuf::from("/data"), Node::Dir(0o750)),
+                (PathBuf::from("/data/a"), file(b"1", 0o600)),
+                (PathBuf::from("/data/empty"), Node::Dir(modes("empty"))),
+                (PathBuf::from("/data/sub"), Node::Dir(modes("sub"))),
+                (PathBuf::from("/data/sub/b"), file(b"2", 0o755)),
+                // A link stays a link: no loop through `..`.
+                (PathBuf::from("/data/sub/up"), Node::Link("..".into())),
             ]
         );
+        // Written: the empty directory, the given modes, the link.
+        let mut w = crate::cpio::Writer::new();
+        files.write(&mut w, &["tmp"]);
+        let archive = w.finish();
+        let text = String::from_utf8_lossy(&archive);
+        for name in ["tmp\0", "data/empty\0", "data/sub/up\0"] {
+            assert!(text.contains(name), "{name:?}");
+        }
         let fifo = dir.join("fifo");
         let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
         // SAFETY: a NUL-terminated path.

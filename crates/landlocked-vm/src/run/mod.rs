@@ -12,6 +12,7 @@ pub mod console;
 pub mod init;
 pub mod initramfs;
 pub mod matrix;
+mod root;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,102 @@
+//! What the guest's root holds besides `/init` and the command: files with their modes,
+//! symbolic links and directories, by guest path, each path given once.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::cpio;
+
+/// One entry of the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Node {
+    /// A regular file and its permission bits.
+    File { data: Vec<u8>, mode: u32 },
+    /// A symbolic link and its target, as given.
+    Link(PathBuf),
+    /// A directory and its permission bits (the parents of entries need none).
+    Dir(u32),
+}
+
+/// The entries, in the order given.
+#[derive(Debug, Default)]
+pub(crate) struct Root {
+    entries: Vec<(PathBuf, Node)>,
+}
+
+impl Root {
+    /// `node` (from `host`) at `guest`: once, and never in place of something else there (the
+    /// program, one of its libraries or the init's, another `--with`), which would lose
+    /// silently. The same file twice is one.
+    pub(crate) fn put(&mut self, guest: PathBuf, node: Node, host: &Path) -> Result<(), String> {
+        let same = |there: &Node| match (there, &node) {
+            (Node::File { data: a, .. }, Node::File { data: b, .. }) => a == b,
+            (Node::Dir(_), Node::Dir(_)) => true,
+            (a, b) => a == b,
+        };
+        match self.entries.iter().find(|(p, _)| *p == guest) {
+            Some((_, there)) if same(there) => Ok(()),
+            Some(_) => Err(format!(
+                "{}: {} in the guest already holds another file (the program, a library or \
+                 another --with)",
+                host.display(),
+                guest.display()
+            )),
+            None => {
+                self.entries.push((guest, node));
+                Ok(())
+            }
+        }
+    }
+
+    /// A regular file, executable.
+    pub(crate) fn program(
+        &mut self,
+        guest: PathBuf,
+        data: Vec<u8>,
+        host: &Path,
+    ) -> Result<(), String> {
+        self.put(guest, Node::File { data, mode: 0o755 }, host)
+    }
+
+    /// Writes `base` (directories every guest has), the parents of every entry, then the
+    /// entries; names as bytes, so that one that is not UTF-8 keeps its name.
+    pub(crate) fn write(&self, w: &mut cpio::Writer, base: &[&str]) {
+        // (path, mode, given): parents are 0755, a directory given keeps its own mode.
+        let mut dirs: Vec<(PathBuf, u32, bool)> =
+            base.iter().map(|d| (Path::new("/").join(d), 0o755, false)).collect();
+        for (path, node) in &self.entries {
+            let mut parent = path.parent();
+            while let Some(p) = parent.filter(|p| *p != Path::new("/")) {
+                dirs.push((p.to_path_buf(), 0o755, false));
+                parent = p.parent();
+            }
+            if let Node::Dir(mode) = node {
+                dirs.push((path.clone(), *mode, true));
+            }
+        }
+        // Parents before children (a path sorts before those under it), the given one first.
+        dirs.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
+        dirs.dedup_by(|later, first| later.0 == first.0);
+        let bytes = |p: &Path| p.as_os_str().as_bytes().to_vec();
+        for (dir, mode, _) in &dirs {
+            w.dir(bytes(dir), *mode);
+        }
+        for (path, node) in &self.entries {
+            match node {
+                Node::File { data, mode } => w.file(bytes(path), *mode, data),
+                Node::Link(target) => w.symlink(bytes(path), target.as_os_str().as_bytes()),
+                Node::Dir(_) => {}
+            }
+        }
+    }
+
+    /// The entries, to move them into another root.
+    pub(crate) fn into_entries(self) -> Vec<(PathBuf, Node)> {
+        self.entries
+    }
+
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> &[(PathBuf, Node)] {
+        &self.entries
+    }
+}
