@@ -35,8 +35,9 @@ pub enum Command {
     #[command(
         long_about = "Boots the kernel with PROGRAM in an initramfs (its ELF interpreter and \
                       libraries along when it is dynamic), runs it in / with PATH, HOME, this \
-                      environment's RUST_* variables and --env, streams its standard output and \
-                      error, and exits with its status. A kernel panic, a timeout, a guest that \
+                      environment's RUST_* variables and --env and no standard input, streams \
+                      its standard output and error, and exits with its status once it has \
+                      exited. A kernel panic, a timeout, a guest that \
                       does not power off or a program that cannot start: exit 125 and one line.",
         after_help = "Example, as cargo's runner:\n  CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUNNER=\"landlocked-vm run --kernel debian-6.1 --\" \\\n      cargo test --target x86_64-unknown-linux-musl"
     )]
@@ -123,7 +124,7 @@ pub struct RunArgs {
     /// A kernel of `landlocked-vm kernels list` (default debian-7.3), or an image file
     #[arg(long, value_name = "NAME|PATH")]
     pub kernel: Option<String>,
-    /// The guest's architecture (default: the host's)
+    /// The guest's architecture (default: the program's)
     #[arg(long, value_enum)]
     pub arch: Option<ArchArg>,
     #[command(flatten)]
