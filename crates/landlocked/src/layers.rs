@@ -2,8 +2,8 @@
 //! Landlock, and when Landlock still needs a domain of its own.
 
 use landlocked_core::{
-    AccessFs, AccessNet, Compat, Errno, Handled, Kernel, PathSource, Policy, RulesSummary, Scope,
-    negotiate_summary,
+    AccessFs, AccessNet, Compat, Errno, Handled, Kernel, PathSource, Policy, RestrictSelfFlags,
+    RulesSummary, Scope, negotiate_summary,
 };
 
 use crate::report::BeyondPin;
@@ -39,6 +39,11 @@ pub(crate) fn effective_policy(sandbox: &Sandbox, kernel: &Kernel) -> Policy {
             .with_fs(cap(policy.fs(), AccessFs::for_abi(pin), fs_here))
             .with_net(cap(policy.net(), AccessNet::for_abi(pin), net_here))
             .with_scoped(cap(policy.scoped(), Scope::for_abi(pin), scoped_here));
+        // Logging as the pin logs, quiet only from ABI 10: what is cut is reported too.
+        policy = policy.with_log(policy.log().intersection(RestrictSelfFlags::for_abi(pin)));
+        if !quiet_within(pin) {
+            policy = policy.with_quiet(AccessFs::empty(), AccessNet::empty(), Scope::empty());
+        }
     }
     policy
 }
@@ -60,13 +65,25 @@ pub(crate) fn beyond_pin(sandbox: &Sandbox, asked: &RulesSummary) -> BeyondPin {
     let fs: AccessFs = only(sandbox.policy.fs()) | asked.fs;
     let net: AccessNet = only(sandbox.policy.net()) | sandbox.also_net | asked.net;
     let scoped: Scope = only(sandbox.policy.scoped()) | sandbox.also_scoped;
+    let (quiet_fs, quiet_net, quiet_scoped) = sandbox.policy.quiet();
+    let quiet_cut = !quiet_within(pin);
     let beyond = BeyondPin {
         abi: None,
         fs: fs.difference(AccessFs::for_abi(pin)),
         net: net.difference(AccessNet::for_abi(pin)),
         scoped: scoped.difference(Scope::for_abi(pin)),
+        log: sandbox.policy.log().difference(RestrictSelfFlags::for_abi(pin)),
+        quiet_fs: if quiet_cut { quiet_fs } else { AccessFs::empty() },
+        quiet_net: if quiet_cut { quiet_net } else { AccessNet::empty() },
+        quiet_scoped: if quiet_cut { quiet_scoped } else { Scope::empty() },
+        quiet_rules: quiet_cut && asked.quiet,
     };
     BeyondPin { abi: (!beyond.is_empty()).then_some(pin), ..beyond }
+}
+
+/// Whether quiet rules and rights (ABI 10) are within `pin`.
+pub(crate) fn quiet_within(pin: landlocked_core::Abi) -> bool {
+    landlocked_core::AddRuleFlags::for_abi(pin).contains(landlocked_core::AddRuleFlags::QUIET)
 }
 
 /// The rule of a domain that restricts nothing but is there (see [`split`]): `make_block`

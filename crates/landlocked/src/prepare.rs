@@ -134,11 +134,10 @@ pub(crate) fn prepare(sandbox: &Sandbox, kernel: &Kernel) -> Result<Prepared, Er
 fn core_rule(rule: &Rule, pin: Option<landlocked_core::Abi>) -> landlocked_core::Rule<'_> {
     let fs = |access: AccessFs| pin.map_or(access, |abi| access & AccessFs::for_abi(abi));
     let net = |access: AccessNet| pin.map_or(access, |abi| access & AccessNet::for_abi(abi));
-    let path_rule = |source, access| landlocked_core::Rule::Path {
-        source,
-        access: fs(access),
-        quiet: rule.quiet,
-    };
+    // Quiet rules from ABI 10 only: under an older pin the flag is cut (and reported).
+    let quiet = rule.quiet && pin.is_none_or(crate::layers::quiet_within);
+    let path_rule =
+        |source, access| landlocked_core::Rule::Path { source, access: fs(access), quiet };
     match &rule.grant {
         Grant::Path { path, access } => {
             path_rule(PathSource::Path(path.as_os_str().as_bytes()), *access)
@@ -153,7 +152,7 @@ fn core_rule(rule: &Rule, pin: Option<landlocked_core::Abi>) -> landlocked_core:
             path_rule(source, *access)
         }
         Grant::Port { port, access } => {
-            landlocked_core::Rule::Port { port: *port, access: net(*access), quiet: rule.quiet }
+            landlocked_core::Rule::Port { port: *port, access: net(*access), quiet }
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use landlocked_core::{Abi, AccessFs, AccessNet, Errno, Kernel, Missing, Scope, Status, Support};
+use landlocked_core::{
+    Abi, AccessFs, AccessNet, Errno, Kernel, Missing, RestrictSelfFlags, Scope, Status, Support,
+};
 
 use crate::rule::Rule;
 use crate::seccomp::{self, SeccompReport};
@@ -31,12 +33,22 @@ pub struct BeyondPin {
     pub net: AccessNet,
     /// Scopes asked beyond it.
     pub scoped: Scope,
+    /// Logging flags asked beyond it (`log_new_exec_on` under ABI 5).
+    pub log: RestrictSelfFlags,
+    /// Quiet rights (ABI 10) asked under an older pin.
+    pub quiet_fs: AccessFs,
+    /// See `quiet_fs`.
+    pub quiet_net: AccessNet,
+    /// See `quiet_fs`.
+    pub quiet_scoped: Scope,
+    /// Quiet rules (ABI 10) under an older pin.
+    pub quiet_rules: bool,
 }
 
 impl BeyondPin {
     /// Nothing was asked beyond the pin.
     pub fn is_empty(&self) -> bool {
-        self.fs.is_empty() && self.net.is_empty() && self.scoped.is_empty()
+        self.missing().is_empty()
     }
 
     /// The rights and scopes beyond the pin, as missing ones.
@@ -45,6 +57,11 @@ impl BeyondPin {
         missing.fs = self.fs;
         missing.net = self.net;
         missing.scoped = self.scoped;
+        missing.log = self.log;
+        missing.quiet_fs = self.quiet_fs;
+        missing.quiet_net = self.quiet_net;
+        missing.quiet_scoped = self.quiet_scoped;
+        missing.quiet_rules = self.quiet_rules;
         missing
     }
 
@@ -54,6 +71,11 @@ impl BeyondPin {
         inner.fs.requested |= self.fs;
         inner.net.requested |= self.net;
         inner.scoped.requested |= self.scoped;
+        inner.log.requested |= self.log;
+        inner.quiet_fs.requested |= self.quiet_fs;
+        inner.quiet_net.requested |= self.quiet_net;
+        inner.quiet_scoped.requested |= self.quiet_scoped;
+        inner.quiet_rules.requested |= self.quiet_rules;
     }
 }
 
@@ -185,9 +207,15 @@ impl Report {
     /// seccomp's (`net: bind_udp; other sockets and io_uring (no seccomp filters)`).
     pub fn missing_text(&self) -> String {
         let mut missing = self.inner.missing();
-        missing.fs.remove(self.beyond_pin.fs);
-        missing.net.remove(self.beyond_pin.net);
-        missing.scoped.remove(self.beyond_pin.scoped);
+        let beyond = &self.beyond_pin;
+        missing.fs.remove(beyond.fs);
+        missing.net.remove(beyond.net);
+        missing.scoped.remove(beyond.scoped);
+        missing.log.remove(beyond.log);
+        missing.quiet_fs.remove(beyond.quiet_fs);
+        missing.quiet_net.remove(beyond.quiet_net);
+        missing.quiet_scoped.remove(beyond.quiet_scoped);
+        missing.quiet_rules &= !beyond.quiet_rules;
         let landlock = (!missing.is_empty()).then(|| missing.to_string());
         landlock
             .into_iter()

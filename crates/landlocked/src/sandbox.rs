@@ -25,7 +25,7 @@ use crate::seccomp::SyscallFilter;
 /// ones. What its options and rules ask beyond it (UDP rules or `resolve_unix` ones under ABI 7)
 /// is restricted on no kernel: the report counts it missing ([`crate::Report::beyond_pin`]) and
 /// a strict sandbox refuses it. `Handled::Supported` under a pin is what both the pin and the
-/// kernel have. Use `new` for a sandbox that should tighten by itself, `for_abi` for a program
+/// kernel have; logging flags and quiet rules are the pin's too. Use `new` for a sandbox that should tighten by itself, `for_abi` for a program
 /// that must keep working as kernels change.
 ///
 /// A network right is handled once a port rule grants it or [`Sandbox::restrict_net`] asks for

@@ -341,6 +341,27 @@ fn for_abi_pins_what_is_handled_whatever_the_kernel() {
     let report = old.prepare_on(&v2).unwrap().report().clone();
     assert_eq!(report.status(), Status::Partial);
     assert_eq!(report.beyond_pin().net, AccessNet::TCP);
+    // Logging and quiet flags as the pin has them: a logging flag of ABI 7 under ABI 5, quiet
+    // rules and rights (ABI 10) under ABI 7, are set on no kernel, and said.
+    let v11 = Kernel::with_abi(Abi::V11, landlocked::Errata::empty());
+    let mut logged = Sandbox::for_abi(Abi::V5);
+    logged.read(["/usr"]).log(landlocked::RestrictSelfFlags::LOG_NEW_EXEC_ON);
+    let mut quiet = Sandbox::for_abi(Abi::V7);
+    quiet
+        .read(["/usr"])
+        .rule(landlocked::Rule::path("/tmp", AccessFs::READ_FILE).quiet(true))
+        .quiet(AccessFs::READ_FILE, AccessNet::empty(), landlocked::Scope::empty());
+    for kernel in [&v7, &v11] {
+        let report = logged.prepare_on(kernel).unwrap().report().clone();
+        assert_eq!(report.domain().log.enforced, landlocked::RestrictSelfFlags::empty());
+        assert_eq!(report.beyond_pin().log, landlocked::RestrictSelfFlags::LOG_NEW_EXEC_ON);
+        assert_eq!(report.status(), Status::Partial);
+        let report = quiet.prepare_on(kernel).unwrap().report().clone();
+        assert!(!report.domain().quiet_rules.enforced && report.beyond_pin().quiet_rules);
+        assert_eq!(report.domain().quiet_fs.enforced, AccessFs::empty());
+        assert_eq!(report.beyond_pin().quiet_fs, AccessFs::READ_FILE);
+        assert_eq!(report.status(), Status::Partial);
+    }
     // Within the pin, nothing is beyond it.
     let mut within = Sandbox::for_abi(Abi::V7);
     within.read(["/usr"]).restrict_net(AccessNet::TCP).bind_tcp([80]);
