@@ -221,7 +221,7 @@ fn follow(
                         "the guest did not power off within {} s of the program's end",
                         POWER_OFF_GRACE.as_secs()
                     ))
-                } else if watchdog.is_some() && !framed {
+                } else if watchdog.is_some() && !framed && Instant::now() < deadline {
                     Attempt::NoInit(format!("no progress in {} s", KVM_WATCHDOG.as_secs()))
                 } else {
                     Attempt::Failed(format!(

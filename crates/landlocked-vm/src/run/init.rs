@@ -191,6 +191,8 @@ pub fn main() -> ! {
             && let Ok(Some(status)) = child.try_wait()
         {
             exited = Some(status);
+            // The quiet moment counts from the exit seen, not from the last data before it.
+            last_data = std::time::Instant::now();
         }
         if exited.is_some() && last_data.elapsed() > DRAIN {
             break;
@@ -228,9 +230,19 @@ pub fn main() -> ! {
             streams.remove(i);
         }
     }
-    let waited = match exited {
-        Some(status) => Ok(status),
-        None => child.wait(),
+    // Both pipes closed and the program still running: wait for it, reaping orphans meanwhile.
+    let waited = loop {
+        if let Some(status) = exited {
+            break Ok(status);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => exited = Some(status),
+            Ok(None) => {
+                reap_orphans(child.id());
+                std::thread::sleep(std::time::Duration::from_millis(POLL_MS as u64));
+            }
+            Err(e) => break Err(e),
+        }
     };
     let frame = match waited {
         Ok(status) => match (status.code(), status.signal()) {

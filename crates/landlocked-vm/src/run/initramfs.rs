@@ -228,9 +228,9 @@ fn add(path: &Path, files: &mut Root) -> Result<(), String> {
 fn given_at(guest: &Path) -> Result<PathBuf, String> {
     let guest = in_guest(guest)?;
     if guest == Path::new("/")
-        || guest == Path::new("/init")
+        || guest.starts_with("/init")
         || guest.starts_with(Path::new("/").join(init::DIR))
-        || guest == Path::new("/dev/console")
+        || guest.starts_with("/dev/console")
     {
         return Err(format!("{}: not a path a file can be given in the guest", guest.display()));
     }
@@ -290,8 +290,12 @@ fn add_with(
         let mut needed = Root::default();
         with_libraries(host, sysroot(o, arch, host)?.as_deref(), arch, &mut needed)?;
         for (path, node) in needed.into_entries() {
-            let at = given_at(if path == absolute { &with.guest } else { &path })?;
-            files.put(at, node, &path)?;
+            if path == absolute {
+                let Node::File { data, .. } = node else { continue };
+                files.put(given_at(&with.guest)?, Node::File { data, mode }, host)?;
+            } else {
+                files.put(given_at(&path)?, node, &path)?;
+            }
         }
         return Ok(());
     }

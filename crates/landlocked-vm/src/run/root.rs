@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 
 use crate::cpio;
 
+/// Where the link at `at` to `target` leads, `.` and `..` taken by their letters.
+fn resolved(at: &Path, target: &Path) -> PathBuf {
+    use std::path::Component;
+    let full = at.parent().unwrap_or(Path::new("/")).join(target);
+    let mut out = PathBuf::from("/");
+    for part in full.components() {
+        match part {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// One entry of the root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Node {
@@ -31,8 +48,25 @@ impl Root {
         let same = |there: &Node| match (there, &node) {
             (Node::File { data: a, .. }, Node::File { data: b, .. }) => a == b,
             (Node::Dir(_), Node::Dir(_)) => true,
-            (a, b) => a == b,
+            // The same place, however the target is written.
+            (Node::Link(a), Node::Link(b)) => resolved(&guest, a) == resolved(&guest, b),
+            _ => false,
         };
+        // Nothing under a link or a file: the kernel would unpack it through the link (outside
+        // its path) or drop it.
+        let leaf = |n: &Node| !matches!(n, Node::Dir(_));
+        let clash = self.entries.iter().find(|(p, there)| {
+            (leaf(there) && guest.starts_with(p) && guest != *p)
+                || (leaf(&node) && p.starts_with(&guest) && guest != *p)
+        });
+        if let Some((p, _)) = clash {
+            return Err(format!(
+                "{}: {} and {} in the guest: one is a link or a file the other would be under",
+                host.display(),
+                guest.display(),
+                p.display()
+            ));
+        }
         match self.entries.iter().find(|(p, _)| *p == guest) {
             Some((_, there)) if same(there) => Ok(()),
             Some(_) => Err(format!(
@@ -98,5 +132,41 @@ impl Root {
     #[cfg(test)]
     pub(crate) fn entries(&self) -> &[(PathBuf, Node)] {
         &self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(data: &[u8]) -> Node {
+        Node::File { data: data.to_vec(), mode: 0o644 }
+    }
+
+    #[test]
+    fn nothing_goes_under_a_link_or_a_file() {
+        let mut root = Root::default();
+        let host = Path::new("/h");
+        root.put("/d/l".into(), Node::Link("/etc".into()), host).unwrap();
+        root.put("/x/a".into(), file(b"1"), host).unwrap();
+        for (at, node) in [("/d/l/planted", file(b"2")), ("/x/a/b", file(b"3"))] {
+            let e = root.put(at.into(), node, host).unwrap_err();
+            assert!(e.contains("the other would be under"), "{e}");
+        }
+        // Nor a link or a file above what is there.
+        let e = root.put("/x".into(), Node::Link("y".into()), host).unwrap_err();
+        assert!(e.contains("the other would be under"), "{e}");
+        root.put("/x".into(), Node::Dir(0o755), host).unwrap();
+    }
+
+    #[test]
+    fn the_same_link_written_two_ways_is_one() {
+        let mut root = Root::default();
+        let host = Path::new("/h");
+        root.put("/fx/bin/tool".into(), Node::Link("/fx/libexec/tool".into()), host).unwrap();
+        root.put("/fx/bin/tool".into(), Node::Link("../libexec/tool".into()), host).unwrap();
+        let e = root.put("/fx/bin/tool".into(), Node::Link("../other".into()), host).unwrap_err();
+        assert!(e.contains("already holds another file"), "{e}");
+        assert_eq!(root.entries().len(), 1);
     }
 }
