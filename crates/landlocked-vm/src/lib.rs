@@ -34,3 +34,19 @@ pub mod kernels;
 pub mod qemu;
 pub mod run;
 pub mod sources;
+
+/// `path` opened for reading if it is a regular file (`not a regular file` otherwise): opened
+/// without blocking, so that a FIFO given where an image or a program is expected is refused
+/// rather than waited on.
+pub(crate) fn open_regular(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(std::io::Error::other("not a regular file"))
+    }
+}

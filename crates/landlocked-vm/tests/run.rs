@@ -17,12 +17,7 @@ struct Run {
 }
 
 fn vm(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_landlocked-vm")).args(args).output().unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    vm_os(&args.iter().map(std::ffi::OsStr::new).collect::<Vec<_>>())
 }
 
 fn vm_os(args: &[&std::ffi::OsStr]) -> Run {

@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 mod guest;
 mod render;
 
-use crate::kernels::{self, Arch, Fetch, Kernel};
+use crate::kernels::{self, Arch, Kernel};
 use crate::protocol::{Ending, Report, problems};
 use crate::run::project_root;
 
 pub use landlocked_vm::qemu::Accel;
 use landlocked_vm::qemu::check_qemu;
-use landlocked_vm::run::{Booted, Output, boot, parallel, remove_initramfs, write_initramfs};
+use landlocked_vm::run::{Booted, RunOptions, boot_each};
 use render::render;
 
 /// How long a boot may take, in seconds, unless `--timeout` says otherwise.
@@ -164,16 +164,10 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
     for &arch in &arches {
         check_qemu(arch)?;
     }
-    let mut images = Vec::new();
-    for kernel in &kernels {
-        images.push(kernel.image(Fetch::IfMissing)?);
-    }
     guest::build(&arches)?;
-    let mut initrds = Vec::new();
-    for &arch in &arches {
-        let options = guest::options(arch, opts);
-        initrds.push((arch, write_initramfs(&options, arch, "vmtest")?, options));
-    }
+    let options: Vec<(Arch, RunOptions)> =
+        arches.iter().map(|&arch| (arch, guest::options(arch, opts))).collect();
+    let options_for = |arch| &options.iter().find(|(a, _)| *a == arch).expect("built").1;
     fs::create_dir_all(logs_dir()).map_err(|e| format!("{}: {e}", logs_dir().display()))?;
     eprintln!(
         "xtask: booting {} kernel(s), {} at a time, {} s timeout each",
@@ -181,11 +175,8 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
         opts.jobs.min(kernels.len()),
         opts.timeout.as_secs()
     );
-    let outcomes = parallel(kernels.len(), opts.jobs, |i| {
-        let kernel = &kernels[i];
-        let (_, initrd, options) = initrds.iter().find(|(a, ..)| *a == kernel.arch).expect("made");
-        let booted = boot(kernel, &images[i].path, initrd, options, Output::Capture);
-        let outcome = judge(kernel, &images[i].origin, &booted);
+    let outcomes = boot_each(&kernels, opts.jobs, options_for, |kernel, image, booted| {
+        let outcome = judge(kernel, &image.origin, &booted);
         let verdict = if outcome.problems.is_empty() { "ok" } else { "FAILED" };
         let landlock = outcome.report.summary.as_ref().map(|s| s.landlock());
         eprintln!(
@@ -195,10 +186,7 @@ pub fn vmtest(opts: &Options) -> Result<(), String> {
             outcome.elapsed.as_secs_f64()
         );
         outcome
-    });
-    for (_, initrd, _) in &initrds {
-        remove_initramfs(initrd);
-    }
+    })?;
     print!("{}", render(&outcomes));
     let failed = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
     let wall = started.elapsed().as_secs_f64();

@@ -42,7 +42,6 @@
 //! `debian-6.12-disabled`) share the download.
 
 use std::fmt;
-use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -50,7 +49,7 @@ mod debian;
 mod image;
 mod manifest;
 
-pub use debian::Fetch;
+pub use debian::{Fetch, Image};
 pub use image::image_arch;
 pub use manifest::{manifest, manifest_with_builds};
 
@@ -211,17 +210,9 @@ impl Kernel {
 /// A kernel given by path on the command line: its architecture comes from its header, else from
 /// `--arch` when that names one architecture.
 pub fn from_path(path: &Path, arches: &[Arch], cmdline: &str) -> Result<Kernel, String> {
-    use std::os::unix::fs::OpenOptionsExt;
     let mut header = Vec::new();
-    // Non-blocking: a FIFO given as the image is refused, not waited on.
-    fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .and_then(|f| match f.metadata()?.is_file() {
-            true => f.take(4096).read_to_end(&mut header),
-            false => Err(std::io::Error::other("not a regular file")),
-        })
+    crate::open_regular(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut header))
         .map_err(|e| format!("kernel image {}: {e}", path.display()))?;
     let arch = match (image_arch(&header), arches) {
         (Some(arch), _) if arches.contains(&arch) => arch,

@@ -70,22 +70,14 @@ pub(crate) fn find_program(name: &OsStr) -> Result<PathBuf, String> {
 
 /// The bytes of `path`, a regular file (a FIFO would block the read, a device never end it).
 pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let meta = file.metadata().map_err(|e| format!("{}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{}: not a regular file", path.display()));
-    }
-    if meta.len() >= u64::from(u32::MAX) {
+    let describe = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = crate::open_regular(path).map_err(describe)?;
+    let len = file.metadata().map_err(describe)?.len();
+    if len >= u64::from(u32::MAX) {
         return Err(format!("{}: 4 GiB or more, more than an initramfs holds", path.display()));
     }
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    std::io::Read::read_to_end(&mut &file, &mut data)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut data = Vec::with_capacity(len as usize);
+    std::io::Read::read_to_end(&mut &file, &mut data).map_err(describe)?;
     Ok(data)
 }
 
@@ -205,19 +197,8 @@ fn with_libraries(
 /// Where the file at `path` is in the guest: the same absolute path, `.` and `..` taken away
 /// by its letters (the guest's directories are the initramfs's, not the host's links).
 fn in_guest(path: &Path) -> Result<PathBuf, String> {
-    use std::path::Component;
     let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = PathBuf::from("/");
-    for part in absolute.components() {
-        match part {
-            Component::Normal(name) => out.push(name),
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    Ok(out)
+    Ok(super::root::lexical(&absolute))
 }
 
 fn add(path: &Path, files: &mut Root) -> Result<(), String> {

@@ -2,8 +2,8 @@
 //! a few boots at a time, and a table of kernel, reported Landlock support, exit status and
 //! time.
 
-use super::{Booted, Output, RunOptions, boot, write_initramfs};
-use crate::kernels::{self, Arch, Fetch};
+use super::RunOptions;
+use crate::kernels::{self, Arch};
 use crate::qemu;
 
 /// Runs `options`' program on `names` (or the whole manifest) of `arches` (default: the
@@ -20,30 +20,7 @@ pub fn matrix(
         None => vec![super::guest_arch(&options)?],
     };
     let kernels = kernels::select(names, &arches, &options.append)?;
-    let mut images = Vec::new();
-    for kernel in &kernels {
-        qemu::check_qemu(kernel.arch)?;
-        images.push(kernel.image(Fetch::IfMissing)?);
-    }
-    // One initramfs per architecture; one that cannot be made fails its kernels.
-    let mut initrds = Vec::new();
-    for arch in Arch::ALL {
-        if kernels.iter().any(|k| k.arch == arch) {
-            initrds.push((arch, write_initramfs(&options, arch, "matrix")));
-        }
-    }
-    let results = super::parallel(kernels.len(), jobs, |i| {
-        let kernel = &kernels[i];
-        match &initrds.iter().find(|(a, _)| *a == kernel.arch).expect("made").1 {
-            Ok(initrd) => boot(kernel, &images[i].path, initrd, &options, Output::Capture),
-            Err(e) => Booted::failed(e.clone()),
-        }
-    });
-    for (_, initrd) in &initrds {
-        if let Ok(path) = initrd {
-            super::remove_initramfs(path);
-        }
-    }
+    let results = super::boot_each(&kernels, jobs, |_| &options, |_, _, booted| booted)?;
     crate::outln!(
         "{:<8} {:<22} {:<12} {:>6} {:<10} {:>7}",
         "arch",

@@ -111,6 +111,45 @@ pub fn run(o: &RunOptions) -> Result<i32, String> {
     booted.status
 }
 
+/// Boots each of `kernels` with the initramfs of `options_for` its architecture, `jobs` at a
+/// time, and gives `each` the kernel, its image and what the boot gave, in order. Checks QEMU
+/// and fetches missing images first (an error before anything boots); an initramfs that cannot
+/// be written fails its kernels' boots. The initramfs files are removed at the end.
+pub fn boot_each<'o, R: Send>(
+    kernels: &[Kernel],
+    jobs: usize,
+    options_for: impl Fn(Arch) -> &'o RunOptions,
+    each: impl Fn(&Kernel, &kernels::Image, Booted) -> R + Sync,
+) -> Result<Vec<R>, String> {
+    let arches: Vec<Arch> =
+        Arch::ALL.into_iter().filter(|&a| kernels.iter().any(|k| k.arch == a)).collect();
+    for &arch in &arches {
+        qemu::check_qemu(arch)?;
+    }
+    let images =
+        kernels.iter().map(|k| k.image(Fetch::IfMissing)).collect::<Result<Vec<_>, _>>()?;
+    let mut initrds = Vec::new();
+    for &arch in &arches {
+        let options = options_for(arch);
+        initrds.push((arch, write_initramfs(options, arch, "boot"), options));
+    }
+    let results = parallel(kernels.len(), jobs, |i| {
+        let kernel = &kernels[i];
+        let (_, initrd, options) = initrds.iter().find(|(a, ..)| *a == kernel.arch).expect("made");
+        let booted = match initrd {
+            Ok(initrd) => boot(kernel, &images[i].path, initrd, options, Output::Capture),
+            Err(e) => Booted::failed(e.clone()),
+        };
+        each(kernel, &images[i], booted)
+    });
+    for (_, initrd, _) in &initrds {
+        if let Ok(path) = initrd {
+            remove_initramfs(path);
+        }
+    }
+    Ok(results)
+}
+
 /// `f` of each of `0..count`, `jobs` at a time on threads of their own, in order.
 pub fn parallel<R: Send>(count: usize, jobs: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);

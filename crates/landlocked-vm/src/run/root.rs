@@ -6,21 +6,26 @@ use std::path::{Path, PathBuf};
 
 use crate::cpio;
 
-/// Where the link at `at` to `target` leads, `.` and `..` taken by their letters.
-fn resolved(at: &Path, target: &Path) -> PathBuf {
+/// `path` with `.` and `..` taken by their letters, from `/` (the guest's directories are the
+/// initramfs's own, with no links of the host's under them).
+pub(crate) fn lexical(path: &Path) -> PathBuf {
     use std::path::Component;
-    let full = at.parent().unwrap_or(Path::new("/")).join(target);
     let mut out = PathBuf::from("/");
-    for part in full.components() {
+    for part in path.components() {
         match part {
             Component::Normal(name) => out.push(name),
             Component::ParentDir => {
                 out.pop();
             }
-            _ => {}
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
         }
     }
     out
+}
+
+/// Where the link at `at` to `target` leads.
+fn resolved(at: &Path, target: &Path) -> PathBuf {
+    lexical(&at.parent().unwrap_or(Path::new("/")).join(target))
 }
 
 /// One entry of the root.
